@@ -1,0 +1,208 @@
+"""The `letters` command: a thin shell that reads files, calls the library and prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from .errors import ExitCode, LettersError
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .timescales import Timescales
+
+T = TypeVar("T")
+
+EXIT_CODES = (
+    "Exit codes: 0 done, nothing wrong; 1 a checked letter has error-level findings; "
+    "2 a file could not be read or is not valid (the message names the file, field and line); "
+    "3 an output file exists and --force was not given; 4 an internal error (please report it)."
+)
+
+app = typer.Typer(
+    name="letters",
+    help="Draft letters to children in care, review minutes and decisions from a review record."
+    f"\n\n{EXIT_CODES}",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Settings file (default: letters.toml in the working folder, if there is one).",
+        dir_okay=False,
+    ),
+]
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run `action`; turn library errors into a message on stderr and the documented exit code."""
+    try:
+        return action()
+    except LettersError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        typer.echo("Stopped.", err=True)
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+    except Exception as exc:  # a bug: say so plainly rather than print a traceback at an IRO
+        typer.echo(
+            f"Internal error: {type(exc).__name__}: {exc}. Nothing was written. "
+            "Please report this with the command you ran.",
+            err=True,
+        )
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _settings(config: Path | None) -> Settings:
+    from .config import load_settings
+
+    return load_settings(config)
+
+
+def _timescale_lines(times: Timescales) -> list[str]:
+    from .render import long_date
+
+    lines = [
+        f"Review held:                   {long_date(times.review_date)}",
+    ]
+    if times.this_review_due:
+        lines.append(
+            f"This review due by:            {long_date(times.this_review_due)} "
+            f"({times.this_review_rule})"
+        )
+    lines += [
+        f"Decisions to team manager by:  {long_date(times.decisions_due)} "
+        f"({times.decisions_days} working days)",
+        f"Record (minutes) due by:       {long_date(times.record_due)} "
+        f"({times.record_days} working days)",
+    ]
+    if times.record_target_due:
+        lines.append(
+            f"Local target for the record:   {long_date(times.record_target_due)} "
+            f"({times.record_target_days} working days)"
+        )
+    lines += [
+        f"Next review due by:            {long_date(times.next_review_due)} "
+        f"({times.next_review_rule})",
+        f"Next review planned:           {long_date(times.next_review_planned)}",
+    ]
+    lines += [f"Warning: {w}" for w in times.warnings]
+    return lines
+
+
+@app.command()
+def draft(
+    review: Annotated[Path, typer.Argument(help="The review record (YAML).", dir_okay=False)],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write the documents into.", file_okay=False)
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace documents already in the folder.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Draft the letter to the child, the minutes and the decisions sheet (Word and Markdown).
+
+    Example: letters draft samples/amira-second-review.yaml --out drafts/amira
+    """
+    from .draft import make_draft, write_draft
+    from .records import load_record
+
+    def action() -> None:
+        settings = _settings(config)
+        record = load_record(review)
+        result = make_draft(record, settings)
+        written = write_draft(result, out, force=force)
+        typer.echo(
+            f"Drafted for {record.child.known_as} (age {record.age}; "
+            f"letter for ages {result.age_band}) into {out}:"
+        )
+        for path in written:
+            typer.echo(f"  {path.name}")
+        for line in _timescale_lines(result.times):
+            typer.echo(line)
+
+    _run(action)
+
+
+@app.command()
+def new(
+    review: Annotated[Path, typer.Argument(help="Where to write the blank record.", dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Write a blank, commented review record for an IRO to fill in.
+
+    Example: letters new reviews/2026-08-10-amira.yaml
+    """
+    from .output import write_files
+    from .resources import data_dir
+
+    def action() -> None:
+        blank = (data_dir("templates") / "review_record.yaml").read_bytes()
+        write_files({review: blank}, force=force)
+        typer.echo(f"Wrote a blank review record to {review}. Fill it in, then run:")
+        typer.echo(f"  letters draft {review} --out DRAFTS_FOLDER")
+
+    _run(action)
+
+
+@app.command()
+def due(
+    review: Annotated[Path, typer.Argument(help="The review record (YAML).", dir_okay=False)],
+    config: ConfigOption = None,
+) -> None:
+    """Print the statutory dates that follow from a review: decisions, record, next review.
+
+    Example: letters due samples/amira-second-review.yaml
+    """
+    from .draft import timescales_for
+    from .records import load_record
+
+    def action() -> None:
+        settings = _settings(config)
+        record = load_record(review)
+        from .render import ordinal
+
+        typer.echo(f"{record.child.name}: {ordinal(record.review.number)} review")
+        for line in _timescale_lines(timescales_for(record, settings)):
+            typer.echo(line)
+
+    _run(action)
+
+
+@app.command()
+def validate(
+    reviews: Annotated[
+        list[Path], typer.Argument(help="One or more review records (YAML).", dir_okay=False)
+    ],
+) -> None:
+    """Check review records against the schema and report every problem in each.
+
+    Example: letters validate samples/*.yaml
+    """
+    from .records import load_record
+
+    failed = False
+    for path in reviews:
+        try:
+            load_record(path)
+        except LettersError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            failed = True
+        else:
+            typer.echo(f"{path}: valid")
+    if failed:
+        raise typer.Exit(int(ExitCode.INVALID_INPUT))
+
+
+def main() -> None:
+    """Run the `letters` command line."""
+    app()

@@ -1,0 +1,318 @@
+"""Render the letter, minutes and decisions as Markdown from a review record and templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from .config import Settings
+from .errors import TemplateProblem
+from .records import LEGAL_STATUS_NAMES, PARTICIPATION, PLAN_NAMES, ReviewRecord
+from .resources import data_dir
+from .terms import (
+    carers_of,
+    child_terms,
+    first_name,
+    join_words,
+    owner_in_child_words,
+    person_in_child_words,
+)
+from .timescales import Timescales
+
+AGE_BANDS = ("under-5", "5-10", "11-15", "16+")
+LETTER_TEMPLATES = {
+    "under-5": "letter_under_5.md.j2",
+    "5-10": "letter_5_to_10.md.j2",
+    "11-15": "letter_11_to_15.md.j2",
+    "16+": "letter_16_plus.md.j2",
+}
+MINUTES_TEMPLATE = "minutes.md.j2"
+DECISIONS_TEMPLATE = "decisions.md.j2"
+
+
+def age_band(age: int) -> str:
+    """Return the letter's age band for a child of `age`: under-5, 5-10, 11-15 or 16+."""
+    if age < 5:
+        return "under-5"
+    if age <= 10:
+        return "5-10"
+    if age <= 15:
+        return "11-15"
+    return "16+"
+
+
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
+_LINE_START = re.compile(r"^(\s*)(#|>|[-+]\s|\d+[.)])")
+
+
+def md_escape(value: Any) -> str:
+    """Escape text from a record so Markdown shows it exactly as written, on one line."""
+    if value is None:
+        raise TemplateProblem(
+            "a template printed an empty value (None); guard optional fields with {% if %}"
+        )
+    if isinstance(value, Markup):  # a macro's output, marked |safe by the template
+        return str(value)
+    if isinstance(value, bool | int | float):
+        return str(value)
+    text = " ".join(str(value).split())
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def long_date(value: dt.date) -> str:
+    """Format a date as 'Monday 10 August 2026'."""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def short_date(value: dt.date) -> str:
+    """Format a date as '10 August 2026'."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def cap(value: str) -> str:
+    """Capitalise the first letter only ('your meeting' -> 'Your meeting')."""
+    return value[:1].upper() + value[1:]
+
+
+def ordinal(number: int) -> str:
+    """Return 'first', 'second' ... 'tenth', then '11th' and so on."""
+    words = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+             "ninth", "tenth"]  # fmt: skip
+    if 1 <= number <= len(words):
+        return words[number - 1]
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def label(value: str) -> str:
+    """Turn a key such as 'emotional_wellbeing' into 'Emotional wellbeing'."""
+    return cap(value.replace("_", " "))
+
+
+def make_environment(folder: Path | None = None) -> SandboxedEnvironment:
+    """Build the one sandboxed, strict template environment, with a council folder first."""
+    loaders: list[jinja2.BaseLoader] = []
+    if folder is not None:
+        loaders.append(jinja2.FileSystemLoader(str(folder)))
+    loaders.append(jinja2.FileSystemLoader(str(data_dir("templates"))))
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        finalize=md_escape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        long_date=long_date,
+        short_date=short_date,
+        cap=cap,
+        ordinal=ordinal,
+        label=label,
+        join_words=join_words,
+        first_name=first_name,
+    )
+    return env
+
+
+def _template_names(env: jinja2.Environment, name: str) -> Iterator[tuple[str, set[str]]]:
+    """Yield each template `name` uses (itself included) with its undeclared variables."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        assert env.loader is not None
+        source, _, _ = env.loader.get_source(env, current)
+        ast = env.parse(source)
+        # Blocks are compiled apart from the template body, so names a template imports
+        # or defines at the top look undeclared inside them.
+        defined = {node.target for node in ast.find_all(nodes.Import)}
+        defined |= {node.name for node in ast.find_all(nodes.Macro)}
+        for node in ast.find_all(nodes.FromImport):
+            defined |= {n if isinstance(n, str) else n[1] for n in node.names}
+        yield current, meta.find_undeclared_variables(ast) - defined
+        todo.extend(n for n in meta.find_referenced_templates(ast) if n is not None)
+
+
+def check_template_variables(env: jinja2.Environment, name: str, context: dict[str, Any]) -> None:
+    """Raise `TemplateProblem` if template `name` uses a variable the record does not provide."""
+    known = set(context) | set(env.globals) | {"loop", "self", "caller", "varargs", "kwargs"}
+    for template, names in _template_names(env, name):
+        unknown = sorted(names - known)
+        if unknown:
+            raise TemplateProblem(
+                f"template {template} uses {', '.join(unknown)}, which the review record "
+                f"does not provide (available: {', '.join(sorted(context))})"
+            )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The Markdown text of one document and the template it came from."""
+
+    kind: str
+    template: str
+    text: str
+
+
+def build_context(record: ReviewRecord, settings: Settings, times: Timescales) -> dict[str, Any]:
+    """Build everything the templates may print, already in the child's words where it matters."""
+    child, review = record.child, record.review
+    terms = child_terms(record)
+    iro = review.iro
+    others = [a for a in review.attendees if a.role.strip().lower() not in ("child", "iro")]
+    came = [a for a in others if a.attendance in ("in_person", "virtual")]
+    decisions = [
+        {
+            "number": index,
+            "action": d.action,
+            "for_child": d.for_child,
+            "text": d.for_child or d.action,
+            "owner": d.owner,
+            "who": owner_in_child_words(d.owner, terms, iro.name),
+            "due": d.due,
+        }
+        for index, d in enumerate(record.decisions, start=1)
+    ]
+    views = []
+    for who, text in record.views.items():
+        named = [a for a in review.attendees if a.role == who]
+        person = named[0].name if named else None
+        if who == "child":
+            person = child.name
+        views.append({"role": who, "person": person, "label": label(who), "text": text})
+    permanence = None
+    if record.permanence is not None:
+        p = record.permanence
+        permanence = {
+            "plan": p.plan,
+            "plan_name": PLAN_NAMES[p.plan],
+            "contingency": p.contingency,
+            "contingency_name": PLAN_NAMES[p.contingency] if p.contingency else None,
+            "explanation_for_child": p.explanation_for_child,
+            "contingency_for_child": p.contingency_for_child,
+        }
+    return {
+        "child": {
+            "name": child.name,
+            "known_as": child.known_as,
+            "date_of_birth": child.date_of_birth,
+            "age": record.age,
+            "pronouns": child.pronouns,
+            "legal_status": child.legal_status,
+            "legal_status_name": LEGAL_STATUS_NAMES[child.legal_status],
+            "came_into_care": child.came_into_care,
+            "first_language": child.first_language,
+            "interpreter": child.interpreter,
+            "record_id": child.record_id,
+            "placed_for_adoption": child.placed_for_adoption,
+            "preferred_terms": dict(child.preferred_terms),
+            "avoid_terms": list(child.avoid_terms),
+        },
+        "age_band": age_band(record.age),
+        "terms": terms,
+        "review": {
+            "date": review.date,
+            "number": review.number,
+            "kind": review.kind,
+            "venue": review.venue,
+            "format": review.format,
+            "chair": review.chair,
+            "participation": review.participation,
+            "participation_meaning": PARTICIPATION[review.participation],
+            "previous_review": review.previous_review,
+            "team_manager": review.team_manager,
+        },
+        "iro": {
+            "name": iro.name,
+            "first_name": first_name(iro.name),
+            "phone": iro.phone,
+            "email": iro.email,
+            "team": iro.team,
+        },
+        "attendees": [
+            {
+                "name": a.name,
+                "role": a.role,
+                "role_label": label(a.role),
+                "attendance": a.attendance,
+                "attendance_label": label(a.attendance),
+            }
+            for a in review.attendees
+        ],
+        "came": [person_in_child_words(a, terms) for a in came],
+        "sent_views": [
+            person_in_child_words(a, terms) for a in others if a.attendance == "views_sent"
+        ],
+        "carers": [a.name for a in carers_of(record)],
+        "child_attended": record.attended,
+        "child_view": record.views.get("child"),
+        "views": views,
+        "discussion": [
+            {
+                "topic": d.topic,
+                "topic_label": label(d.topic),
+                "summary": d.summary,
+                "for_child": d.for_child,
+            }
+            for d in record.discussion
+        ],
+        "going_well": [d.for_child for d in record.discussion if d.for_child],
+        "permanence": permanence,
+        "decisions": decisions,
+        "next_review": times.next_review_planned,
+        "times": times,
+        "copy_to": list(record.copy_to),
+        "authority": settings.authority,
+        "advocacy": settings.advocacy,
+        "complaints": settings.complaints,
+    }
+
+
+def render_document(env: jinja2.Environment, kind: str, name: str, context: dict[str, Any]) -> Rendered:
+    """Render one template to Markdown, turning any template fault into a `TemplateProblem`."""
+    check_template_variables(env, name, context)
+    try:
+        text = env.get_template(name).render(context)
+    except TemplateProblem:
+        raise
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(
+            f"template {exc.filename or exc.name or name}, line {exc.lineno}: {exc.message}"
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateProblem(f"template {name}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(f"template {name}: {exc}") from None
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return Rendered(kind, name, text)
+
+
+def render_all(
+    record: ReviewRecord, settings: Settings, times: Timescales
+) -> dict[str, Rendered]:
+    """Render the letter to the child, the minutes and the decisions sheet."""
+    env = make_environment(settings.templates.folder)
+    context = build_context(record, settings, times)
+    letter = LETTER_TEMPLATES[context["age_band"]]
+    return {
+        "letter": render_document(env, "letter", letter, context),
+        "minutes": render_document(env, "minutes", MINUTES_TEMPLATE, context),
+        "decisions": render_document(env, "decisions", DECISIONS_TEMPLATE, context),
+    }
