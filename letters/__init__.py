@@ -1,3 +1,3 @@
-"""iro-letters: letters to children in care, review minutes and decisions, from one review record."""
+"""iro-letters: letters to children in care, minutes and decisions, from one review record."""
 
 __version__ = "0.1.0"

@@ -102,7 +102,8 @@ def _timescale_lines(times: Timescales) -> list[str]:
 def draft(
     review: Annotated[Path, typer.Argument(help="The review record (YAML).", dir_okay=False)],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder to write the documents into.", file_okay=False)
+        Path,
+        typer.Option("--out", "-o", help="Folder to write the documents into.", file_okay=False),
     ],
     force: Annotated[
         bool, typer.Option("--force", help="Replace documents already in the folder.")
@@ -135,7 +136,9 @@ def draft(
 
 @app.command()
 def new(
-    review: Annotated[Path, typer.Argument(help="Where to write the blank record.", dir_okay=False)],
+    review: Annotated[
+        Path, typer.Argument(help="Where to write the blank record.", dir_okay=False)
+    ],
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
     """Write a blank, commented review record for an IRO to fill in.

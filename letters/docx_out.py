@@ -79,10 +79,7 @@ def markdown_to_docx(markdown: str, letterhead: Path | None = None) -> bytes:
             level = int(token.tag[1])
             inline = tokens[index + 1]
             style = _style(document, f"Heading {level}")
-            if style:
-                heading = document.add_paragraph(style=style)
-            else:
-                heading = document.add_paragraph()
+            heading = document.add_paragraph(style=style) if style else document.add_paragraph()
             _add_inline(heading, inline)
             if not style:
                 for run in heading.runs:

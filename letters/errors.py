@@ -34,7 +34,9 @@ class Problem:
     def describe(self, path: Path | str) -> str:
         """Return the problem as `file:line: field: message`."""
         where = f"{path}:{self.line}" if self.line else f"{path}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class InvalidFileError(LettersError):

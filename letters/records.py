@@ -253,7 +253,7 @@ def _plain_message(error: Any) -> str:
         return "must list at least one person (the child at least)"
     if kind in ("string_too_short", "missing") and value in (None, ""):
         return "is missing" if kind == "missing" else "must not be empty"
-    return _PLAIN_TYPES.get(kind, error["msg"])
+    return _PLAIN_TYPES.get(kind, str(error["msg"]))
 
 
 def _field_path(loc: tuple[str | int, ...]) -> str:
@@ -322,12 +322,12 @@ def _cross_checks(record: ReviewRecord) -> list[tuple[tuple[str | int, ...], str
         )
     if child.placed_for_adoption is not None and child.placed_for_adoption > review.date:
         found.append((("child", "placed_for_adoption"), "is after the review date"))
-    if review.chair in ("child", "co_chaired") and not record.attended:
+    if review.chair in ("child", "co_chaired") and review.participation not in ("PN1", "PN2"):
         found.append(
             (
                 ("review", "chair"),
-                f"the child cannot chair a review they did not attend "
-                f"(participation {review.participation})",
+                f"a child who chairs their review attends and has their say (PN1 or PN2), "
+                f"but participation is {review.participation}",
             )
         )
     if review.iro.phone is None and review.iro.email is None:
@@ -365,7 +365,9 @@ def _cross_checks(record: ReviewRecord) -> list[tuple[tuple[str | int, ...], str
     return found
 
 
-def validate_record(data: Any, doc: YamlDocument | None = None) -> tuple[ReviewRecord | None, list[Problem]]:
+def validate_record(
+    data: Any, doc: YamlDocument | None = None
+) -> tuple[ReviewRecord | None, list[Problem]]:
     """Validate parsed YAML data; return the record, or every problem found."""
     lines = doc or YamlDocument(data)
     if not isinstance(data, dict):
@@ -396,7 +398,7 @@ def validate_record(data: Any, doc: YamlDocument | None = None) -> tuple[ReviewR
 
 
 def load_record(path: Path | str) -> ReviewRecord:
-    """Read and validate a review record file, or raise `InvalidRecordError` listing every problem."""
+    """Read and validate a review record, or raise `InvalidRecordError` listing every problem."""
     path = Path(path)
     doc = load_yaml(path, "review record", InvalidRecordError)
     record, problems = validate_record(doc.data, doc)

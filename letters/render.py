@@ -92,13 +92,25 @@ def ordinal(number: int) -> str:
              "ninth", "tenth"]  # fmt: skip
     if 1 <= number <= len(words):
         return words[number - 1]
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
     return f"{number}{suffix}"
 
 
 def label(value: str) -> str:
     """Turn a key such as 'emotional_wellbeing' into 'Emotional wellbeing'."""
     return cap(value.replace("_", " "))
+
+
+def pronouns(stated: str | None) -> dict[str, str]:
+    """Return subject, object and possessive pronouns from 'she/her' style, else they/them."""
+    forms = {
+        "she": {"subject": "she", "object": "her", "possessive": "her"},
+        "he": {"subject": "he", "object": "him", "possessive": "his"},
+    }
+    first = (stated or "").split("/")[0].strip().lower()
+    return forms.get(first, {"subject": "they", "object": "them", "possessive": "their"})
 
 
 def make_environment(folder: Path | None = None) -> SandboxedEnvironment:
@@ -185,7 +197,7 @@ def build_context(record: ReviewRecord, settings: Settings, times: Timescales) -
             "for_child": d.for_child,
             "text": d.for_child or d.action,
             "owner": d.owner,
-            "who": owner_in_child_words(d.owner, terms, iro.name),
+            "who": owner_in_child_words(d.owner, record, terms),
             "due": d.due,
         }
         for index, d in enumerate(record.decisions, start=1)
@@ -226,6 +238,7 @@ def build_context(record: ReviewRecord, settings: Settings, times: Timescales) -
             "avoid_terms": list(child.avoid_terms),
         },
         "age_band": age_band(record.age),
+        "pronoun": pronouns(child.pronouns),
         "terms": terms,
         "review": {
             "date": review.date,
@@ -256,11 +269,15 @@ def build_context(record: ReviewRecord, settings: Settings, times: Timescales) -
             }
             for a in review.attendees
         ],
-        "came": [person_in_child_words(a, terms) for a in came],
+        "came": [person_in_child_words(a, record, terms) for a in came],
         "sent_views": [
-            person_in_child_words(a, terms) for a in others if a.attendance == "views_sent"
+            person_in_child_words(a, record, terms) for a in others if a.attendance == "views_sent"
         ],
         "carers": [a.name for a in carers_of(record)],
+        "advocate": next(
+            (first_name(a.name) for a in review.attendees if a.role.strip().lower() == "advocate"),
+            None,
+        ),
         "child_attended": record.attended,
         "child_view": record.views.get("child"),
         "views": views,
@@ -273,7 +290,7 @@ def build_context(record: ReviewRecord, settings: Settings, times: Timescales) -
             }
             for d in record.discussion
         ],
-        "going_well": [d.for_child for d in record.discussion if d.for_child],
+        "talked_about": [d.for_child for d in record.discussion if d.for_child],
         "permanence": permanence,
         "decisions": decisions,
         "next_review": times.next_review_planned,
@@ -285,7 +302,9 @@ def build_context(record: ReviewRecord, settings: Settings, times: Timescales) -
     }
 
 
-def render_document(env: jinja2.Environment, kind: str, name: str, context: dict[str, Any]) -> Rendered:
+def render_document(
+    env: jinja2.Environment, kind: str, name: str, context: dict[str, Any]
+) -> Rendered:
     """Render one template to Markdown, turning any template fault into a `TemplateProblem`."""
     check_template_variables(env, name, context)
     try:
@@ -304,9 +323,7 @@ def render_document(env: jinja2.Environment, kind: str, name: str, context: dict
     return Rendered(kind, name, text)
 
 
-def render_all(
-    record: ReviewRecord, settings: Settings, times: Timescales
-) -> dict[str, Rendered]:
+def render_all(record: ReviewRecord, settings: Settings, times: Timescales) -> dict[str, Rendered]:
     """Render the letter to the child, the minutes and the decisions sheet."""
     env = make_environment(settings.templates.folder)
     context = build_context(record, settings, times)

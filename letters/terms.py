@@ -22,6 +22,8 @@ DEFAULT_TERMS: dict[str, str] = {
 CARER_ROLES = frozenset(
     {"carer", "carers", "foster_carer", "foster_carers", "kinship_carer", "connected_carer"}
 )
+# Who looks after a child in a children's home, when there are no carers.
+STAFF_ROLES = frozenset({"residential_worker", "key_worker"})
 ROLE_CONCEPT = {
     "mother": "mother",
     "mum": "mother",
@@ -102,36 +104,44 @@ def carers_of(record: ReviewRecord) -> list[Attendee]:
 def child_terms(record: ReviewRecord) -> dict[str, str]:
     """Return the word for each concept: the child's own (turned to 'your'), else a kind default."""
     terms = dict(DEFAULT_TERMS)
-    carers = carers_of(record)
+    carers = carers_of(record) or [
+        a for a in record.review.attendees if _role_key(a.role) in STAFF_ROLES
+    ]
     if carers:
         terms["carers"] = join_words([first_name(c.name) for c in carers])
+    workers = [a for a in record.review.attendees if _role_key(a.role) == "social_worker"]
+    if workers:
+        terms["social_worker"] = first_name(workers[0].name)
     for concept, words in record.child.preferred_terms.items():
         terms[concept] = second_person(words)
     return terms
 
 
-def person_in_child_words(attendee: Attendee, terms: dict[str, str]) -> str:
+def person_in_child_words(attendee: Attendee, record: ReviewRecord, terms: dict[str, str]) -> str:
     """Name someone at the review the way the letter to the child should."""
     key = _role_key(attendee.role)
     concept = ROLE_CONCEPT.get(key)
     name = first_name(attendee.name)
+    own = record.child.preferred_terms
     if concept in ("mother", "father"):
-        own_word = terms[concept] != DEFAULT_TERMS[concept]
-        return terms[concept] if own_word else f"{name} ({terms[concept]})"
+        return terms[concept] if concept in own else f"{name} ({terms[concept]})"
     if concept == "social_worker":
-        return f"{name}, {terms['social_worker']}"
+        return terms[concept] if concept in own else f"{name}, your social worker"
     if key in CARER_ROLES:
-        return name
+        # The child's own word for a single carer ("Gran"); for several, their first names.
+        return terms["carers"] if "carers" in own and len(carers_of(record)) == 1 else name
     if key in ROLE_WORDS:
         return f"{name}, {ROLE_WORDS[key]}"
     return f"{name} ({attendee.role.replace('_', ' ')})"
 
 
-def owner_in_child_words(owner: str, terms: dict[str, str], iro_name: str) -> str:
+def owner_in_child_words(owner: str, record: ReviewRecord, terms: dict[str, str]) -> str:
     """Say who will do something in words the child knows ('Carers' -> 'Sue and Dave')."""
     key = _role_key(owner)
-    if key in ("iro", "independent_reviewing_officer") or owner.strip() == iro_name:
+    if key in ("iro", "independent_reviewing_officer") or owner.strip() == record.review.iro.name:
         return "I"
+    if owner.strip() in (record.child.known_as, record.child.name):
+        return "you"
     if key in CARER_ROLES:
         return terms["carers"]
     concept = ROLE_CONCEPT.get(key)

@@ -50,6 +50,13 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return current
 
 
+def last_working_day_by(day: dt.date) -> dt.date:
+    """Return `day` if it is a working day, else the working day before it."""
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Return how many working days fall after `start` up to and including `end`."""
     if end <= start:
@@ -96,6 +103,18 @@ def this_review_due(record: ReviewRecord) -> tuple[dt.date | None, str]:
             moved + dt.timedelta(weeks=PRE_ADOPTIVE_FIRST_WEEKS),
             "within 4 weeks of the move to the adoptive family",
         )
+    moved = record.child.placed_for_adoption
+    if review.kind == "pre_adoptive" and moved and review.previous_review:
+        # The review after the first pre-adoptive one is due within 3 months of it, later
+        # ones within 6. We take a previous review held within 4 weeks of the move as the first.
+        first_was_previous = review.previous_review <= moved + dt.timedelta(
+            weeks=PRE_ADOPTIVE_FIRST_WEEKS
+        )
+        months = SECOND_REVIEW_MONTHS if first_was_previous else LATER_REVIEW_MONTHS
+        return (
+            review.previous_review + relativedelta(months=months),
+            f"within {months} months of the previous review",
+        )
     if review.number == 1:
         return (
             add_working_days(record.child.came_into_care, FIRST_REVIEW_WORKING_DAYS),
@@ -114,9 +133,7 @@ def next_review_due(record: ReviewRecord) -> tuple[dt.date, str]:
     """Return the latest date the next review may be held, and the rule that sets it."""
     review = record.review
     if review.kind == "pre_adoptive":
-        months = (
-            SECOND_REVIEW_MONTHS if _first_pre_adoptive(record) else LATER_REVIEW_MONTHS
-        )
+        months = SECOND_REVIEW_MONTHS if _first_pre_adoptive(record) else LATER_REVIEW_MONTHS
     else:
         months = SECOND_REVIEW_MONTHS if review.number == 1 else LATER_REVIEW_MONTHS
     return review.date + relativedelta(months=months), f"within {months} months of this review"
@@ -139,7 +156,8 @@ def compute(
             f"this review was held on {review_date}, after its statutory date {due_this} "
             f"({this_rule}); {late} working day{'s' if late != 1 else ''} late"
         )
-    planned = record.next_review or due_next
+    # With no date in the record, plan for the last working day the regulations allow.
+    planned = record.next_review or last_working_day_by(due_next)
     if record.next_review is not None and record.next_review > due_next:
         warnings.append(
             f"next_review {record.next_review} is later than the statutory date {due_next} "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +40,7 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Probl
             line = key_node.start_mark.line + 1
             if key in seen:
                 dotted = ".".join(str(p) for p in (*loc, key))
-                problems.append(
-                    Problem(dotted, f"appears twice (first on line {seen[key]})", line)
-                )
+                problems.append(Problem(dotted, f"appears twice (first on line {seen[key]})", line))
             seen[key] = line
             _walk(value_node, (*loc, key), lines, problems)
             # A key's own line is more useful than where its value starts (block values).
@@ -61,22 +59,30 @@ def read_text(path: Path, what: str) -> str:
     except IsADirectoryError:
         raise InvalidFileError(path, [Problem("", "is a folder, not a file")], what) from None
     except OSError as exc:
-        raise InvalidFileError(path, [Problem("", f"cannot be read ({exc.strerror})")], what) from None
+        raise InvalidFileError(
+            path, [Problem("", f"cannot be read ({exc.strerror})")], what
+        ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidFileError(
-            path, [Problem("", "is not a text file saved as UTF-8 (is it a Word or PDF file?)")], what
+            path,
+            [Problem("", "is not a text file saved as UTF-8 (is it a Word or PDF file?)")],
+            what,
         ) from None
 
 
-def load_yaml(path: Path, what: str, error: type[InvalidFileError] | None = None) -> YamlDocument:
+def load_yaml(
+    path: Path,
+    what: str,
+    error: Callable[[Path, list[Problem]], InvalidFileError] | None = None,
+) -> YamlDocument:
     """Parse a YAML file into data and line numbers; raise `error` naming the file and line."""
 
     def fail(problems: list[Problem]) -> InvalidFileError:
         if error is None:
             return InvalidFileError(path, problems, what)
-        return error(path, problems)  # type: ignore[call-arg]
+        return error(path, problems)
 
     try:
         text = read_text(path, what)
