@@ -15,14 +15,6 @@ def _parser() -> Any:
     return MarkdownIt("commonmark").enable("table")
 
 
-def _style(document: Any, wanted: str, fallback: str | None = None) -> str | None:
-    """Return `wanted` if the document (perhaps a council letterhead) has it, else `fallback`."""
-    names = {style.name for style in document.styles}
-    if wanted in names:
-        return wanted
-    return fallback if fallback in names else None
-
-
 def _add_inline(paragraph: Any, token: Any) -> None:
     """Add an inline token's text to `paragraph` as runs, keeping bold and italic."""
     bold = italic = False
@@ -65,10 +57,12 @@ def markdown_to_docx(markdown: str, letterhead: Path | None = None) -> bytes:
     except Exception as exc:  # python-docx raises several kinds for a bad package
         raise OutputError(f"{letterhead}: cannot be used as a letterhead ({exc})") from None
     tokens = _parser().parse(markdown)
-    list_style = _style(document, "List Bullet")
-    ordered_style = _style(document, "List Number", list_style)
-    table_style = _style(document, "Table Grid")
-    quote_style = _style(document, "Quote")
+    # A council letterhead may lack some of Word's built-in styles: fall back to plain text.
+    styles = {style.name: style for style in document.styles}
+    list_style = styles.get("List Bullet")
+    ordered_style = styles.get("List Number", list_style)
+    table_style = styles.get("Table Grid")
+    quote_style = styles.get("Quote")
     lists: list[str] = []
     in_quote = False
     index = 0
@@ -78,7 +72,7 @@ def markdown_to_docx(markdown: str, letterhead: Path | None = None) -> bytes:
         if kind == "heading_open":
             level = int(token.tag[1])
             inline = tokens[index + 1]
-            style = _style(document, f"Heading {level}")
+            style = styles.get(f"Heading {level}")
             heading = document.add_paragraph(style=style) if style else document.add_paragraph()
             _add_inline(heading, inline)
             if not style:
@@ -121,7 +115,7 @@ def markdown_to_docx(markdown: str, letterhead: Path | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _add_table(document: Any, tokens: list[Any], start: int, style: str | None) -> int:
+def _add_table(document: Any, tokens: list[Any], start: int, style: Any) -> int:
     """Add the Markdown table starting at `tokens[start]`; return the index after it."""
     rows: list[list[str]] = []
     header_rows = 0

@@ -72,11 +72,11 @@ def write_files(files: dict[Path, bytes], force: bool = False) -> list[Path]:
                 os.replace(temp, path)
                 placed.append((path, backup))
         except OSError as exc:
-            for path, backup in reversed(placed):
+            for done, backup in reversed(placed):
                 if backup is not None:
-                    os.replace(backup, path)
+                    os.replace(backup, done)
                 else:
-                    path.unlink(missing_ok=True)
+                    done.unlink(missing_ok=True)
             raise OutputError(
                 f"{path}: cannot be written ({exc.strerror}); no file was changed"
             ) from None

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,8 @@ def age_band(age: int) -> str:
 
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
-_LINE_START = re.compile(r"^(\s*)(#|>|[-+]\s|\d+[.)])")
+_LINE_START = re.compile(r"^(\s*)(#|>|[-+]\s)")
+_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
 
 
 def md_escape(value: Any) -> str:
@@ -68,6 +70,7 @@ def md_escape(value: Any) -> str:
     text = " ".join(str(value).split())
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
+    text = _NUMBERED.sub(r"\1\\\2", text)
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
@@ -113,6 +116,7 @@ def pronouns(stated: str | None) -> dict[str, str]:
     return forms.get(first, {"subject": "they", "object": "them", "possessive": "their"})
 
 
+@cache
 def make_environment(folder: Path | None = None) -> SandboxedEnvironment:
     """Build the one sandboxed, strict template environment, with a council folder first."""
     loaders: list[jinja2.BaseLoader] = []
@@ -140,8 +144,13 @@ def make_environment(folder: Path | None = None) -> SandboxedEnvironment:
     return env
 
 
+@cache
+def _undeclared(env: jinja2.Environment, name: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Return each template `name` uses (itself included) with its undeclared variables."""
+    return tuple((template, frozenset(names)) for template, names in _template_names(env, name))
+
+
 def _template_names(env: jinja2.Environment, name: str) -> Iterator[tuple[str, set[str]]]:
-    """Yield each template `name` uses (itself included) with its undeclared variables."""
     seen: set[str] = set()
     todo = [name]
     while todo:
@@ -165,7 +174,7 @@ def _template_names(env: jinja2.Environment, name: str) -> Iterator[tuple[str, s
 def check_template_variables(env: jinja2.Environment, name: str, context: dict[str, Any]) -> None:
     """Raise `TemplateProblem` if template `name` uses a variable the record does not provide."""
     known = set(context) | set(env.globals) | {"loop", "self", "caller", "varargs", "kwargs"}
-    for template, names in _template_names(env, name):
+    for template, names in _undeclared(env, name):
         unknown = sorted(names - known)
         if unknown:
             raise TemplateProblem(
@@ -306,8 +315,8 @@ def render_document(
     env: jinja2.Environment, kind: str, name: str, context: dict[str, Any]
 ) -> Rendered:
     """Render one template to Markdown, turning any template fault into a `TemplateProblem`."""
-    check_template_variables(env, name, context)
     try:
+        check_template_variables(env, name, context)
         text = env.get_template(name).render(context)
     except TemplateProblem:
         raise

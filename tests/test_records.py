@@ -204,7 +204,9 @@ def test_base_record_is_valid(tmp_path: Path) -> None:
         pytest.param(
             "  name: Amira Khan\n",
             "  name:\n",
-            ["review.yaml:2: child.name: is empty: fill it in, or delete the line if it is optional"],
+            [
+                "review.yaml:2: child.name: is empty: fill it in, or delete the line if it is optional"
+            ],
             id="blank-name",
         ),
     ],

@@ -140,7 +140,10 @@ FIRST_REVIEW = [
             id="later-review-late",
         ),
         pytest.param(
-            [("  number: 2\n", "  number: 4\n"), ("review:\n  date: 2026-08-10", "review:\n  date: 2026-08-31")],
+            [
+                ("  number: 2\n", "  number: 4\n"),
+                ("review:\n  date: 2026-08-10", "review:\n  date: 2026-08-31"),
+            ],
             None,
             D(2027, 2, 28),
             D(2027, 2, 26),
@@ -160,8 +163,14 @@ FIRST_REVIEW = [
         ),
         pytest.param(
             [
-                ("  number: 2\n", "  number: 4\n  kind: pre_adoptive\n  previous_review: 2026-04-20\n"),
-                ("  came_into_care: 2026-05-04\n", "  came_into_care: 2025-05-04\n  placed_for_adoption: 2026-07-20\n"),
+                (
+                    "  number: 2\n",
+                    "  number: 4\n  kind: pre_adoptive\n  previous_review: 2026-04-20\n",
+                ),
+                (
+                    "  came_into_care: 2026-05-04\n",
+                    "  came_into_care: 2025-05-04\n  placed_for_adoption: 2026-07-20\n",
+                ),
             ],
             D(2026, 8, 17),
             D(2026, 11, 10),
@@ -171,8 +180,14 @@ FIRST_REVIEW = [
         ),
         pytest.param(
             [
-                ("  number: 2\n", "  number: 5\n  kind: pre_adoptive\n  previous_review: 2026-05-01\n"),
-                ("  came_into_care: 2026-05-04\n", "  came_into_care: 2025-05-04\n  placed_for_adoption: 2026-04-06\n"),
+                (
+                    "  number: 2\n",
+                    "  number: 5\n  kind: pre_adoptive\n  previous_review: 2026-05-01\n",
+                ),
+                (
+                    "  came_into_care: 2026-05-04\n",
+                    "  came_into_care: 2025-05-04\n  placed_for_adoption: 2026-04-06\n",
+                ),
             ],
             D(2026, 8, 1),
             D(2027, 2, 10),
