@@ -21,8 +21,8 @@ demo: $(STAMP)
 	@cat drafts/amira/letter.md
 
 lint: $(STAMP)
-	$(BIN)/ruff check letters tests benchmarks
-	$(BIN)/ruff format --check letters tests benchmarks
+	$(BIN)/ruff check letters tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check letters tests $(wildcard benchmarks)
 	$(BIN)/mypy
 
 test: lint
