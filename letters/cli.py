@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -49,12 +51,16 @@ def _run(action: Callable[[], T]) -> T:
     except LettersError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(int(exc.exit_code)) from None
+    except BrokenPipeError:
+        # Whoever read our output stopped early (`| head`): not a failure of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(int(ExitCode.OK)) from None
     except KeyboardInterrupt:
         typer.echo("Stopped.", err=True)
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     except Exception as exc:  # a bug: say so plainly rather than print a traceback at an IRO
         typer.echo(
-            f"Internal error: {type(exc).__name__}: {exc}. Nothing was written. "
+            f"Internal error: {type(exc).__name__}: {exc}. "
             "Please report this with the command you ran.",
             err=True,
         )
