@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
 
 
-def _parser() -> Any:
+@cache
+def parser() -> Any:
+    """Return the one Markdown parser: CommonMark with tables."""
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark").enable("table")
@@ -38,13 +41,16 @@ def _add_inline(paragraph: Any, token: Any) -> None:
             paragraph.add_run().add_break()
 
 
-def _inline_text(token: Any) -> str:
+def inline_text(token: Any, keep_breaks: bool = False) -> str:
+    """Return the plain text of an inline Markdown token (escapes undone)."""
     parts = []
     for child in token.children or []:
         if child.type in ("text", "code_inline", "html_inline"):
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif child.type == "softbreak":
             parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n" if keep_breaks else " ")
     return "".join(parts)
 
 
@@ -56,7 +62,7 @@ def markdown_to_docx(markdown: str, letterhead: Path | None = None) -> bytes:
         document = Document(str(letterhead)) if letterhead else Document()
     except Exception as exc:  # python-docx raises several kinds for a bad package
         raise OutputError(f"{letterhead}: cannot be used as a letterhead ({exc})") from None
-    tokens = _parser().parse(markdown)
+    tokens = parser().parse(markdown)
     # A council letterhead may lack some of Word's built-in styles: fall back to plain text.
     styles = {style.name: style for style in document.styles}
     list_style = styles.get("List Bullet")
@@ -132,7 +138,7 @@ def _add_table(document: Any, tokens: list[Any], start: int, style: Any) -> int:
             if in_head:
                 header_rows += 1
         elif kind == "inline":
-            rows[-1].append(_inline_text(tokens[index]))
+            rows[-1].append(inline_text(tokens[index]))
         index += 1
     # A table whose header cells are all empty is a two-column list of facts: drop the header.
     if header_rows and not any(cell.strip() for cell in rows[0]):

@@ -86,8 +86,8 @@ def letter_for(name: str, settings: Settings) -> str:
                 "We will have your big meeting again on or before Thursday 31 December 2026.",
                 "- Phone me on 01632 960312",
                 "- Email me at tom.reilly@example.gov.uk",
-                "You can also ask Exampleshire Children's Advocacy Service yourself by phoning "
-                "01632 960100",
+                "You can also ask for one yourself. Phone Exampleshire Children's Advocacy "
+                "Service on 01632 960100, or email advocacy@example.org.uk.",
                 "Copy to: Kelly Barnes (Mummy)",
             ],
             id="5-10",
@@ -121,7 +121,8 @@ def letter_for(name: str, settings: Settings) -> str:
                 "The plan is for you to keep living with Linda and Ray after you turn 18, for "
                 "as long as it is right for you, up to when you are 21.",
                 "The back-up plan is for you to get ready to live on your own, step by step",
-                "You have the right to have your say in every decision about you",
+                "I'm Helen, your IRO.",
+                "You have the right to:\n\n- have your say in every decision about you\n",
                 "- Email me at helen.marsh@example.gov.uk",
             ],
             id="16-plus",

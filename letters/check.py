@@ -1,0 +1,134 @@
+"""Check letters: jargon, the child's own words, what a good letter says, readability."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding, LetterReport, accept, sort_findings
+from .records import ReviewRecord
+from .render import age_band
+
+# Generic word rules give way to the child's own word on the same words.
+_GENERIC = ("child_friendly.", "plain_english.", "permanence.")
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One letter to check, with what is known about it."""
+
+    path: Path
+    text: str
+    record: ReviewRecord | None = None
+    band: str | None = None  # overrides the band worked out from the record
+    accepted: tuple[str, ...] = ()
+    record_days: int = 20
+    decisions_days: int = 5
+    record_target_days: int | None = None
+
+
+@dataclass
+class Checker:
+    """Loads rule packs, readability targets and the child's-words lexicon once, then checks."""
+
+    rules_folder: Path | None = None
+    document: str = "letter"
+    disabled: tuple[str, ...] = ()
+    _ready: bool = field(default=False, init=False)
+
+    def _load(self) -> None:
+        if self._ready:
+            return
+        from .matching import WordMatcher
+        from .preferred import load_lexicon
+        from .readability import load_targets
+        from .rules import load_word_rules
+
+        folder = self.rules_folder
+        rules = [r for r in load_word_rules(folder) if not self._is_disabled(r.id)]
+        self.matcher = WordMatcher(rules, self.document)
+        local_targets = folder / "readability.yaml" if folder else None
+        self.targets = load_targets(local_targets if local_targets and local_targets.is_file() else None)
+        local_lexicon = folder / "preferred_terms.yaml" if folder else None
+        self.lexicon = load_lexicon(
+            local_lexicon if local_lexicon and local_lexicon.is_file() else None
+        )
+        self._ready = True
+
+    def _is_disabled(self, rule: str) -> bool:
+        return any(rule == d or rule.startswith(d.rstrip(".") + ".") for d in self.disabled)
+
+    def check(
+        self,
+        requests: list[CheckRequest],
+        progress: Callable[[int], None] | None = None,
+    ) -> list[LetterReport]:
+        """Check every letter in one spaCy pass; report each one's findings and readability."""
+        from .matching import confirm_pos, quoted_spans
+        from .nlp import cheap, model_description
+        from .preferred import PreferredTerms
+        from .readability import assess
+        from .required import required_findings
+        from .timescales import compute
+
+        self._load()
+        docs = []
+        for doc in cheap().pipe((r.text for r in requests), batch_size=64):
+            docs.append(doc)
+            if progress:
+                progress(1)
+        quotes = [quoted_spans(r.text) for r in requests]
+        candidates = [
+            self.matcher.candidates(doc, skip) for doc, skip in zip(docs, quotes, strict=True)
+        ]
+        candidates = confirm_pos(docs, candidates)
+        model = model_description()
+        reports = []
+        for request, doc, skip, found in zip(requests, docs, quotes, candidates, strict=True):
+            findings = self.matcher.findings(request.text, found)
+            record = request.record
+            band = request.band
+            if record is not None:
+                band = band or age_band(record.age)
+                child_words = PreferredTerms(record, self.lexicon)
+                own = child_words.findings(request.text, doc, skip)
+                # The child's own words are never jargon, even when they are "IRO".
+                own_spans = [s for spans in child_words.own_spans(doc).values() for s in spans]
+                findings = _supersede(findings, own, own_spans) + own
+                times = compute(
+                    record,
+                    record_target_days=request.record_target_days,
+                    decisions_days=request.decisions_days,
+                    record_days=request.record_days,
+                )
+                findings += required_findings(request.text, record, times)
+            summary, hard, _ = assess(request.text, doc, band, self.targets)
+            findings += hard
+            findings = [f for f in findings if not self._is_disabled(f.rule)]
+            accepted = list(request.accepted) + (list(record.accepted) if record else [])
+            reports.append(
+                LetterReport(
+                    path=request.path,
+                    text=request.text,
+                    findings=sort_findings(accept(findings, accepted)),
+                    readability=summary,
+                    model=model,
+                )
+            )
+        return reports
+
+
+def _supersede(
+    generic: list[Finding], own: Iterable[Finding], own_words: list[tuple[int, int]]
+) -> list[Finding]:
+    """Drop generic word findings on the child's own words, or on words already flagged."""
+    spans = [(f.start, f.end) for f in own if f.start < f.end] + own_words
+    return [
+        f
+        for f in generic
+        if not (
+            f.rule.startswith(_GENERIC)
+            and any(s <= f.start < e or f.start <= s < f.end for s, e in spans)
+        )
+    ]

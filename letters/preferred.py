@@ -1,0 +1,142 @@
+"""The child's own words: flag the usual words where the child has words of their own."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .findings import Finding, make_finding
+from .matching import PhraseFinder, inside
+from .records import Concept, ReviewRecord
+from .resources import data_dir
+from .rules import RuleFileError, _problems
+from .terms import second_person
+from .yamlfile import load_yaml
+
+_OTHER_OWNERS = frozenset({"her", "his", "their", "its", "our", "'s", "’s"})
+
+
+class Lexicon(BaseModel):
+    """The usual words for each concept, from `style_rules/preferred_terms.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pack: Literal["preferred_terms"]
+    source: str
+    level: Literal["error", "warning", "suggestion"] = "warning"
+    avoid_level: Literal["error", "warning", "suggestion"] = "error"
+    owned: list[Concept] = []
+    exceptions: list[str] = []
+    concepts: dict[Concept, list[str]]
+
+
+@cache
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    """Load the lexicon of usual words for each concept."""
+    path = path or data_dir("style_rules") / "preferred_terms.yaml"
+    doc = load_yaml(path, "rule file", RuleFileError)
+    try:
+        return Lexicon.model_validate(doc.data)
+    except ValidationError as exc:
+        raise RuleFileError(path, _problems(exc, doc)) from None
+
+
+def _owned_by_someone_else(doc: Any, start_token: int) -> bool:
+    return start_token > 0 and doc[start_token - 1].lower_ in _OTHER_OWNERS
+
+
+class PreferredTerms:
+    """Checks for one child: their words, the usual words, and words they asked us to avoid."""
+
+    def __init__(self, record: ReviewRecord, lexicon: Lexicon) -> None:
+        self.record = record
+        self.lexicon = lexicon
+        self.own: dict[str, str] = {}  # concept -> the child's words, written to them
+        self._own = PhraseFinder()
+        self._usual = PhraseFinder()
+        self._avoid = PhraseFinder()
+        self._exceptions = PhraseFinder()
+        self._exceptions.add("exception", lexicon.exceptions)
+        for concept, words in record.child.preferred_terms.items():
+            self.own[concept] = second_person(words)
+            self._own.add(concept, {words, second_person(words)})
+            self._usual.add(concept, lexicon.concepts.get(concept, []))
+        for index, words in enumerate(record.child.avoid_terms):
+            self._avoid.add(str(index), [words])
+
+    def own_spans(self, doc: Any) -> dict[str, list[tuple[int, int]]]:
+        """Return where the child's own words appear in `doc`, by concept."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for concept, s, e in self._own.spans(doc):
+            spans.setdefault(concept, []).append((doc[s].idx, doc[e - 1].idx + len(doc[e - 1])))
+        return spans
+
+    def findings(self, text: str, doc: Any, skip: list[tuple[int, int]]) -> list[Finding]:
+        """Return findings for usual words, avoided words and concepts never in the child's words."""
+        name = self.record.child.known_as
+        own_spans = self.own_spans(doc)
+        all_own = [span for spans in own_spans.values() for span in spans]
+        exceptions = [
+            (doc[s].idx, doc[e - 1].idx + len(doc[e - 1])) for _, s, e in self._exceptions.spans(doc)
+        ]
+        out: list[Finding] = []
+        avoided: list[tuple[int, int]] = []
+        for key, s, e in self._avoid.spans(doc):
+            start, end = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
+            if inside(start, end, skip):
+                continue
+            words = self.record.child.avoid_terms[int(key)]
+            avoided.append((start, end))
+            out.append(
+                make_finding(
+                    text, start, end, "preferred_terms.avoided", self.lexicon.avoid_level,
+                    f"{name} asked us not to use the words '{words}'.",
+                    self._suggestion_for(doc[s:e]),
+                )
+            )  # fmt: skip
+        mentioned: dict[str, int] = {}
+        for concept, s, e in sorted(self._usual.spans(doc), key=lambda m: (m[1], -m[2])):
+            start, end = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
+            if inside(start, end, skip) or any(s0 < end and start < e0 for s0, e0 in exceptions):
+                continue
+            mentioned.setdefault(concept, start)
+            if inside(start, end, all_own) or inside(start, end, avoided):
+                continue
+            if concept in self.lexicon.owned and _owned_by_someone_else(doc, s):
+                continue
+            if any(f.start <= start and end <= f.end for f in out if f.rule == f"preferred_terms.{concept}"):
+                continue
+            out.append(
+                make_finding(
+                    text, start, end, f"preferred_terms.{concept}", self.lexicon.level,
+                    f"{name}'s own words for this are '{self.record.child.preferred_terms[concept]}'.",  # type: ignore[index]
+                    self.own[concept],
+                )
+            )  # fmt: skip
+        for concept, first in mentioned.items():
+            if concept not in own_spans:
+                out.append(
+                    make_finding(
+                        text, first, first, f"preferred_terms.{concept}_not_used", self.lexicon.level,
+                        f"The letter talks about this but never in {name}'s own words "
+                        f"('{self.record.child.preferred_terms[concept]}').",  # type: ignore[index]
+                        self.own[concept],
+                    )
+                )  # fmt: skip
+        return out
+
+    def _suggestion_for(self, span: Any) -> str | None:
+        words = " ".join(t.norm_ for t in span)
+        for concept, usual in self.lexicon.concepts.items():
+            if concept in self.own and any(words == " ".join(_norms(u)) for u in usual):
+                return self.own[concept]
+        return None
+
+
+def _norms(phrase: str) -> list[str]:
+    from .nlp import norms
+
+    return norms(phrase)

@@ -1,0 +1,240 @@
+"""Readability of a letter's body for the child's age, on spaCy's sentences.
+
+textstat's own sentence splitter miscounts ("Yes. No. Maybe." is one sentence to it), so
+sentences come from spaCy and only syllables come from textstat (cmudict, offline).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .findings import Finding, Readability, make_finding
+from .resources import data_dir
+from .rules import RuleFileError, _problems
+from .yamlfile import load_yaml
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
+_GREETING = re.compile(r"^(dear|hi|hello|to)\b", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"^(best wishes|with best wishes|with love|love from|love|from|yours( sincerely| truly)?|"
+    r"kind regards|regards|take care|warm wishes|many thanks)\b[ ,!.]*",
+    re.IGNORECASE,
+)
+_COPY = re.compile(r"^(copy to|cc)\b", re.IGNORECASE)
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)]*\s*$")
+
+
+class Band(BaseModel):
+    """Targets for one age band."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    flesch_reading_ease_min: float
+    flesch_kincaid_grade_max: float
+    average_sentence_length_max: float
+    longest_sentence_max: int
+
+
+class SentenceTargets(BaseModel):
+    """When a single sentence counts as hard or very hard."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hard_above_ceiling: float = 4
+    very_hard_above_ceiling: float = 8
+    min_words: int = Field(default=8, ge=1)
+
+
+class Targets(BaseModel):
+    """The whole readability settings file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pack: str
+    source: str
+    bands: dict[str, Band]
+    sentences: SentenceTargets = SentenceTargets()
+
+
+@cache
+def load_targets(path: Path | None = None) -> Targets:
+    """Load `readability.yaml` (a council's, if given, else the built-in one)."""
+    path = path or data_dir("style_rules") / "readability.yaml"
+    doc = load_yaml(path, "rule file", RuleFileError)
+    try:
+        targets = Targets.model_validate(doc.data)
+    except ValidationError as exc:
+        raise RuleFileError(path, _problems(exc, doc)) from None
+    from .render import AGE_BANDS
+
+    missing = [band for band in AGE_BANDS if band not in targets.bands]
+    if missing:
+        from .errors import Problem
+
+        raise RuleFileError(
+            path, [Problem("bands", f"has no targets for {', '.join(missing)}", doc.line_of(("bands",)))]
+        )
+    return targets
+
+
+@lru_cache(maxsize=65536)
+def syllables(word: str) -> int:
+    """Return the syllables in `word` (cmudict, else hyphenation), at least 1."""
+    import textstat
+
+    return max(1, int(textstat.syllable_count(word)))
+
+
+def body_spans(text: str) -> list[tuple[int, int]]:
+    """Return the spans of the letter's body: prose paragraphs between greeting and sign-off."""
+    spans = []
+    offset = 0
+    first = True
+    for block in text.split("\n\n"):
+        start = text.index(block, offset)
+        offset = start + len(block)
+        stripped = block.strip()
+        if not stripped:
+            continue
+        if first and _GREETING.match(stripped):
+            first = False
+            continue
+        first = False
+        if _SIGN_OFF.match(stripped) and len(stripped.split()) <= 6 or _COPY.match(stripped):
+            break
+        if not _ENDS_SENTENCE.search(stripped):
+            continue  # a heading, a name in a list, an address line
+        spans.append((start, offset))
+    return spans
+
+
+@dataclass(frozen=True)
+class SentenceScore:
+    """One sentence's length and grade."""
+
+    start: int
+    end: int
+    words: int
+    syllables: int
+
+    @property
+    def grade(self) -> float:
+        """Return the sentence's own Flesch-Kincaid grade."""
+        return 0.39 * self.words + 11.8 * self.syllables / self.words - 15.59
+
+
+def score_sentences(doc: Any, spans: list[tuple[int, int]]) -> list[SentenceScore]:
+    """Return word and syllable counts of each sentence of `doc` inside `spans`."""
+    scores = []
+    for sent in doc.sents:
+        if not any(s <= sent.start_char and sent.end_char <= e for s, e in spans):
+            continue
+        prose = _NOT_PROSE.sub(" ", sent.text)
+        words = _WORD.findall(prose)
+        if not words:
+            continue
+        scores.append(
+            SentenceScore(
+                sent.start_char,
+                sent.end_char,
+                len(words),
+                sum(syllables(w.lower()) for w in words),
+            )
+        )
+    return scores
+
+
+def assess(
+    text: str, doc: Any, band: str | None, targets: Targets
+) -> tuple[Readability | None, list[Finding], list[SentenceScore]]:
+    """Score the letter's body, judge it against its band, and point at hard sentences."""
+    scores = score_sentences(doc, body_spans(text))
+    if not scores:
+        return None, [], []
+    words = sum(s.words for s in scores)
+    syll = sum(s.syllables for s in scores)
+    per_sentence = words / len(scores)
+    fre = 206.835 - 1.015 * per_sentence - 84.6 * syll / words
+    grade = 0.39 * per_sentence + 11.8 * syll / words - 15.59
+    longest = max(s.words for s in scores)
+    findings: list[Finding] = []
+    meets: bool | None = None
+    target: dict[str, float] | None = None
+    if band is not None:
+        limits = targets.bands[band]
+        target = limits.model_dump()
+        failed = []
+        if fre < limits.flesch_reading_ease_min:
+            failed.append(f"reading ease {fre:.1f} is below {limits.flesch_reading_ease_min:g}")
+        if grade > limits.flesch_kincaid_grade_max:
+            failed.append(f"grade {grade:.1f} is above {limits.flesch_kincaid_grade_max:g}")
+        if per_sentence > limits.average_sentence_length_max:
+            failed.append(
+                f"sentences average {per_sentence:.1f} words, above "
+                f"{limits.average_sentence_length_max:g}"
+            )
+        meets = not failed
+        if failed:
+            findings.append(
+                make_finding(
+                    text,
+                    0,
+                    0,
+                    "readability.letter",
+                    "warning",
+                    f"This letter is harder to read than the target for ages {band}: "
+                    + "; ".join(failed)
+                    + ".",
+                    "use shorter sentences and shorter, everyday words",
+                )
+            )
+        rules = targets.sentences
+        hard = limits.flesch_kincaid_grade_max + rules.hard_above_ceiling
+        very_hard = limits.flesch_kincaid_grade_max + rules.very_hard_above_ceiling
+        for s in scores:
+            if s.words > limits.longest_sentence_max:
+                findings.append(
+                    make_finding(
+                        text, s.start, s.end, "readability.long_sentence", "warning",
+                        f"This sentence has {s.words} words; for ages {band} keep sentences "
+                        f"under {limits.longest_sentence_max}.",
+                        "split it into two or three sentences",
+                    )
+                )  # fmt: skip
+            elif s.words >= rules.min_words and s.grade >= very_hard:
+                findings.append(
+                    make_finding(
+                        text, s.start, s.end, "readability.very_hard_sentence", "warning",
+                        f"This sentence is very hard to read for ages {band} "
+                        f"(grade {s.grade:.1f}).",
+                        "split it, and use shorter words",
+                    )
+                )  # fmt: skip
+            elif s.words >= rules.min_words and s.grade >= hard:
+                findings.append(
+                    make_finding(
+                        text, s.start, s.end, "readability.hard_sentence", "suggestion",
+                        f"This sentence is hard to read for ages {band} (grade {s.grade:.1f}).",
+                        "shorten it, or use shorter words",
+                    )
+                )  # fmt: skip
+    summary = Readability(
+        flesch_reading_ease=round(fre, 1),
+        flesch_kincaid_grade=round(grade, 1),
+        reading_age=round(grade + 5, 1),
+        average_sentence_length=round(per_sentence, 1),
+        longest_sentence=longest,
+        sentences=len(scores),
+        words=words,
+        age_band=band,
+        meets_target=meets,
+        target=target,
+    )
+    return summary, findings, scores

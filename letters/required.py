@@ -1,0 +1,224 @@
+"""What a good letter must say, judged against the review record it was written from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .findings import Finding, make_finding
+from .records import ReviewRecord
+from .render import long_date, short_date
+from .terms import child_terms, first_name, owner_in_child_words
+from .timescales import Timescales
+
+_STOP = frozenset(
+    "a an and are as at be but by can do for from has have he her his i if in is it its me "
+    "my of on or our she so that the their them they this to too was we were will with you "
+    "your want like get go got am not just really very all about more some would could when "
+    "what who how there here then than also been being did does had into out up down over".split()
+)
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Words that say a back-up plan is being explained.
+_BACKUP = re.compile(
+    r"back-?\s?up plan|if (that|this|it) (cannot|can't|can not|does not|doesn't|is not able to)"
+    r"|if (that|this) plan|plan b\b|other plan|second plan",
+)
+# Words that show each permanence plan is explained, in plain words.
+PLAN_WORDS: dict[str, tuple[str, ...]] = {
+    "return_home": ("back home", "go home", "going home", "move home", "moving home",
+                    "return home", "live with your", "live with mum", "live with dad",
+                    "home to"),
+    "special_guardianship": ("grow up", "grown up", "until you are 18", "look after you"),
+    "child_arrangements_order": ("live with",),
+    "adoption": ("adopt",),
+    "long_term_fostering": ("grow up", "grown up", "an adult", "until you are 18",
+                            "foster family"),
+    "residential": ("staff", "home"),
+    "staying_put": ("18", "21", "keep living", "stay"),
+    "independence": ("on your own", "your own place", "independent", "own flat"),
+    "other": (),
+}  # fmt: skip
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straighten quotes and collapse spaces, for comparing wording."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split())
+
+
+def content_words(text: str) -> set[str]:
+    """Return the words of `text` that carry meaning (not 'the', 'and', 'will' ...)."""
+    return {w for w in _WORDS.findall(normalise(text)) if w not in _STOP and len(w) > 2}
+
+
+def _blocks(text: str) -> list[tuple[int, str]]:
+    out = []
+    offset = 0
+    for block in text.split("\n\n"):
+        start = text.index(block, offset)
+        offset = start + len(block)
+        if block.strip():
+            out.append((start, block))
+    return out
+
+
+def _find_wording(
+    text: str, wording: str, share: float = 0.6, when: dt.date | None = None
+) -> tuple[int, str] | None:
+    """Return the block holding `wording`, word for word or most of its meaningful words.
+
+    Where several blocks hold it, prefer one that also gives the date `when`.
+    """
+    wanted = normalise(wording).rstrip(".!")
+    blocks = _blocks(text)
+    exact = [b for b in blocks if wanted in normalise(b[1])]
+    words = content_words(wording)
+    close = [
+        b for b in blocks if words and len(words & content_words(b[1])) / len(words) >= share
+    ]
+    for found in (exact, close):
+        if found:
+            dated = [b for b in found if when is not None and _mentions_date(b[1], when)]
+            return (dated or found)[0]
+    return None
+
+
+def date_phrases(day: dt.date) -> list[str]:
+    """Return ways a letter may write `day`: '30 september', '30th september', '30/09/2026'."""
+    month = f"{day:%B}".lower()
+    suffix = "th" if 10 <= day.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    return [
+        f"{day.day} {month}",
+        f"{day.day}{suffix} {month}",
+        f"{month} {day.day}",
+        f"{day:%d/%m/%Y}",
+        f"{day.day}/{day.month}/{day.year}",
+        f"{day:%Y-%m-%d}",
+    ]
+
+
+def _mentions_date(block: str, day: dt.date) -> bool:
+    lowered = normalise(block)
+    if any(p in lowered for p in date_phrases(day)):
+        return True
+    month = f"{day:%B}".lower()
+    # "by the end of September" is clear enough for a child.
+    return bool(re.search(rf"(end|middle|start|beginning) of {month}", lowered))
+
+
+def _at_end(text: str) -> int:
+    return len(text.rstrip())
+
+
+def required_findings(text: str, record: ReviewRecord, times: Timescales) -> list[Finding]:
+    """Return what the letter is missing that a good letter to this child must say."""
+    out: list[Finding] = []
+    lowered = normalise(text)
+    child = record.child
+    end = _at_end(text)
+
+    def missing(rule: str, level: str, message: str, suggestion: str | None = None) -> None:
+        out.append(make_finding(text, end, end, rule, level, message, suggestion))
+
+    greeting = re.search(
+        rf"\b(dear|hi|hello|to)\s+{re.escape(child.known_as.lower())}\b", lowered[:400]
+    )
+    if not greeting:
+        missing(
+            "required.addressed_to_child", "error",
+            f"The letter should be written to the child by the name they like: "
+            f"'{child.known_as}'.",
+            f"Dear {child.known_as},",
+        )  # fmt: skip
+    view = record.views.get("child")
+    if view and record.review.participation not in ("PN0", "PN7"):
+        if _find_wording(text, view, share=0.5) is None:
+            missing(
+                "required.child_views", "warning",
+                f"The letter does not seem to say what {child.known_as} told us, in their words.",
+                f'You said: "{view.strip()}"',
+            )  # fmt: skip
+    terms = child_terms(record)
+    for number, decision in enumerate(record.decisions, start=1):
+        wording = decision.for_child or decision.action
+        found = _find_wording(text, wording, when=decision.due)
+        if found is None:
+            missing(
+                "required.decision", "error",
+                f"Decision {number} is not in the letter: '{wording}'.",
+                wording,
+            )  # fmt: skip
+            continue
+        start, block = found
+        block_end = start + len(block)
+        if not _mentions_date(block, decision.due):
+            out.append(
+                make_finding(
+                    text, start, block_end, "required.decision_when", "warning",
+                    f"Decision {number} does not say by when ({short_date(decision.due)}).",
+                    f"by {short_date(decision.due)}",
+                )
+            )  # fmt: skip
+        who = owner_in_child_words(decision.owner, record, terms)
+        names = {normalise(who), normalise(decision.owner), normalise(first_name(decision.owner))}
+        if who == "I":
+            names |= {"i", "me"}
+        block_words = f" {' '.join(_WORDS.findall(normalise(block)))} "
+        if not any(f" {' '.join(_WORDS.findall(n))} " in block_words for n in names if n):
+            out.append(
+                make_finding(
+                    text, start, block_end, "required.decision_who", "warning",
+                    f"Decision {number} does not say who will do it ({who}).",
+                    f"{who} will do this",
+                )
+            )  # fmt: skip
+    next_dates = {times.next_review_planned, times.next_review_due}
+    if not any(p in lowered for day in next_dates for p in date_phrases(day)):
+        missing(
+            "required.next_review", "error",
+            "The letter does not say when the next meeting is.",
+            long_date(times.next_review_planned),
+        )  # fmt: skip
+    iro = record.review.iro
+    named = normalise(first_name(iro.name)) in lowered or normalise(iro.name) in lowered
+    digits = re.sub(r"\D", "", text)
+    reachable = (iro.phone is not None and re.sub(r"\D", "", iro.phone) in digits) or (
+        iro.email is not None and iro.email.lower() in lowered
+    )
+    if not (named and reachable):
+        missing(
+            "required.iro_contact", "error",
+            "The letter must give the IRO's name and a way to reach them (phone or email).",
+            ", ".join(x for x in (iro.name, iro.phone, iro.email) if x),
+        )  # fmt: skip
+    if "advocate" not in lowered and "advocacy" not in lowered:
+        missing(
+            "required.advocate", "error",
+            "The letter must say how to get an advocate.",
+            "An advocate is someone who helps you say what you think. Ask me if you would like one.",
+        )  # fmt: skip
+    plan = record.permanence
+    if record.review.number >= 2 and plan is not None:
+        explained = (
+            plan.explanation_for_child is not None
+            and _find_wording(text, plan.explanation_for_child) is not None
+        ) or ("plan" in lowered and any(w in lowered for w in PLAN_WORDS[plan.plan]))
+        if not explained:
+            missing(
+                "permanence.plan_explained", "error",
+                "A letter from the second review on must explain, in plain and kind words, "
+                "the plan for where the child will live and grow up.",
+            )  # fmt: skip
+        if plan.contingency is not None:
+            own = plan.contingency_for_child
+            backup = (own is not None and _find_wording(text, own) is not None) or (
+                _BACKUP.search(lowered) is not None
+                and any(w in lowered for w in PLAN_WORDS[plan.contingency])
+            )
+            if not backup:
+                missing(
+                    "permanence.contingency_explained", "error",
+                    "A letter from the second review on must explain the back-up (contingency) "
+                    "plan too: what happens if the main plan cannot happen.",
+                )  # fmt: skip
+    return out
