@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .config import Settings
 from .findings import Finding, LetterReport, accept, sort_findings
 from .records import ReviewRecord
 from .render import age_band
+from .rules import LEVELS
 
 # Generic word rules give way to the child's own word on the same words.
 _GENERIC = ("child_friendly.", "plain_english.", "permanence.")
@@ -26,6 +28,33 @@ class CheckRequest:
     record_days: int = 20
     decisions_days: int = 5
     record_target_days: int | None = None
+
+
+def checker_for(settings: Settings) -> Checker:
+    """Return a checker set up from the service's settings."""
+    return Checker(rules_folder=settings.check.rules, disabled=tuple(settings.check.disable))
+
+
+def request_for(
+    path: Path,
+    text: str,
+    settings: Settings,
+    record: ReviewRecord | None = None,
+    band: str | None = None,
+    accepted: tuple[str, ...] = (),
+) -> CheckRequest:
+    """Build a check request with the service's timescale settings."""
+    local = settings.timescales
+    return CheckRequest(
+        path=path,
+        text=text,
+        record=record,
+        band=band,
+        accepted=accepted,
+        record_days=local.record_working_days,
+        decisions_days=local.decisions_working_days,
+        record_target_days=local.record_target_working_days,
+    )
 
 
 @dataclass
@@ -49,7 +78,9 @@ class Checker:
         rules = [r for r in load_word_rules(folder) if not self._is_disabled(r.id)]
         self.matcher = WordMatcher(rules, self.document)
         local_targets = folder / "readability.yaml" if folder else None
-        self.targets = load_targets(local_targets if local_targets and local_targets.is_file() else None)
+        self.targets = load_targets(
+            local_targets if local_targets and local_targets.is_file() else None
+        )
         local_lexicon = folder / "preferred_terms.yaml" if folder else None
         self.lexicon = load_lexicon(
             local_lexicon if local_lexicon and local_lexicon.is_file() else None
@@ -95,7 +126,7 @@ class Checker:
                 own = child_words.findings(request.text, doc, skip)
                 # The child's own words are never jargon, even when they are "IRO".
                 own_spans = [s for spans in child_words.own_spans(doc).values() for s in spans]
-                findings = _supersede(findings, own, own_spans) + own
+                findings = _supersede(findings, own, own_spans)
                 times = compute(
                     record,
                     record_target_days=request.record_target_days,
@@ -120,15 +151,33 @@ class Checker:
 
 
 def _supersede(
-    generic: list[Finding], own: Iterable[Finding], own_words: list[tuple[int, int]]
+    generic: list[Finding], own: list[Finding], own_words: list[tuple[int, int]]
 ) -> list[Finding]:
-    """Drop generic word findings on the child's own words, or on words already flagged."""
-    spans = [(f.start, f.end) for f in own if f.start < f.end] + own_words
-    return [
-        f
-        for f in generic
-        if not (
-            f.rule.startswith(_GENERIC)
-            and any(s <= f.start < e or f.start <= s < f.end for s, e in spans)
-        )
-    ]
+    """Merge generic word findings into the child's own-word findings on the same words.
+
+    The child's word is the better suggestion, so the generic finding goes; its level is
+    kept if it was higher ("LAC review" stays an error). Words that are the child's own
+    are never flagged at all.
+    """
+
+    def overlaps(a: Finding, start: int, end: int) -> bool:
+        return a.start < end and start < a.end
+
+    kept = []
+    merged = list(own)
+    for f in generic:
+        if not f.rule.startswith(_GENERIC):
+            kept.append(f)
+            continue
+        if any(overlaps(f, s, e) for s, e in own_words):
+            continue
+        covering = [
+            i for i, o in enumerate(merged) if o.start < o.end and overlaps(f, o.start, o.end)
+        ]
+        if not covering:
+            kept.append(f)
+            continue
+        for i in covering:
+            if LEVELS.index(f.level) < LEVELS.index(merged[i].level):
+                merged[i] = replace(merged[i], level=f.level)
+    return kept + merged

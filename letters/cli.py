@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from .errors import ExitCode, LettersError
+from .errors import ExitCode, LettersError, UsageProblem
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .draft import Draft
     from .timescales import Timescales
 
 T = TypeVar("T")
@@ -114,9 +116,14 @@ def draft(
     force: Annotated[
         bool, typer.Option("--force", help="Replace documents already in the folder.")
     ] = False,
+    no_check: Annotated[
+        bool, typer.Option("--no-check", help="Do not check the drafted letter.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Draft the letter to the child, the minutes and the decisions sheet (Word and Markdown).
+
+    The drafted letter is then checked (as `letters check --review`) and the summary printed.
 
     Example: letters draft samples/amira-second-review.yaml --out drafts/amira
     """
@@ -136,8 +143,163 @@ def draft(
             typer.echo(f"  {path.name}")
         for line in _timescale_lines(result.times):
             typer.echo(line)
+        if not no_check:
+            _check_draft(result, out / "letter.md", settings)
 
     _run(action)
+
+
+def _check_draft(result: Draft, path: Path, settings: Settings) -> None:
+    """Check a letter just drafted and print what was found."""
+    from .check import checker_for, request_for
+    from .report import finding_line, readability_line
+    from .textio import markdown_letter_text
+
+    text = markdown_letter_text(result.documents["letter"].text)
+    request = request_for(path, text, settings, result.record)
+    report = checker_for(settings).check([request])[0]
+    counts = ", ".join(
+        f"{report.count(level)} {level}{'s' if report.count(level) != 1 else ''}"
+        for level in ("error", "warning", "suggestion")
+    )
+    typer.echo(f"Check of the letter: {counts}")
+    for finding in report.findings:
+        if not finding.accepted and finding.level != "suggestion":
+            typer.echo(f"  {finding_line(report, finding)}")
+    typer.echo(f"  {readability_line(report)}")
+
+
+class Format(StrEnum):
+    """Report formats for `letters check`."""
+
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+def _letter_files(paths: list[Path]) -> list[Path]:
+    """Expand folders into the letters inside them (.docx, .md, .txt), in name order."""
+    from .textio import LETTER_SUFFIXES
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in LETTER_SUFFIXES
+                and not p.name.startswith((".", "~$"))
+            )
+        else:
+            files.append(path)
+    return files
+
+
+@app.command()
+def check(
+    letters: Annotated[
+        list[Path], typer.Argument(help="Letters (.docx, .md, .txt) or folders of letters.")
+    ],
+    review: Annotated[
+        Path | None,
+        typer.Option(
+            "--review",
+            help="The review record the letter was written from: checks the child's own words, "
+            "what the letter must say, and readability for the child's age.",
+            dir_okay=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="text, json or html.")
+    ] = Format.text,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the report to this file.", dir_okay=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --out file.")] = False,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            help="Accept findings of this rule (or rule prefix); they stay in the report, "
+            "marked accepted. Repeat for more.",
+        ),
+    ] = None,
+    band: Annotated[
+        str | None,
+        typer.Option("--age-band", help="under-5, 5-10, 11-15 or 16+, when there is no --review."),
+    ] = None,
+    with_text: Annotated[
+        bool, typer.Option("--with-text", help="JSON: include each letter's extracted text.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Check letters for jargon, the child's own words, what they must say, and readability.
+
+    Exit code 1 if any error-level finding is not accepted; 2 if a file cannot be read.
+
+    Example: letters check drafts/amira/letter.docx --review samples/amira-second-review.yaml
+    """
+    from .render import AGE_BANDS
+
+    def action() -> int:
+        from .check import checker_for, request_for
+        from .findings import LetterReport
+        from .records import load_record
+        from .report import to_html, to_json, to_text
+        from .textio import UnreadableLetter, read_letter
+
+        if band is not None and band not in AGE_BANDS:
+            raise UsageProblem(f"--age-band must be one of {', '.join(AGE_BANDS)}, not '{band}'")
+        settings = _settings(config)
+        record = load_record(review) if review else None
+        files = _letter_files(letters)
+        if not files:
+            raise UsageProblem("no letters found (.docx, .md or .txt)")
+        requests = []
+        unreadable: dict[int, str] = {}
+        for index, path in enumerate(files):
+            try:
+                letter = read_letter(path)
+            except UnreadableLetter as exc:
+                unreadable[index] = str(exc)
+                typer.echo(f"Error: {exc}", err=True)
+                continue
+            requests.append(
+                request_for(path, letter.text, settings, record, band, tuple(accept or ()))
+            )
+        checker = checker_for(settings)
+        if len(requests) > 1:
+            with typer.progressbar(length=len(requests), label="Checking", file=sys.stderr) as bar:
+                checked = checker.check(requests, progress=bar.update)
+        else:
+            checked = checker.check(requests)
+        by_path = iter(checked)
+        reports = [
+            LetterReport(path, "", [], None, "", error=unreadable[i])
+            if i in unreadable
+            else next(by_path)
+            for i, path in enumerate(files)
+        ]
+        if output_format is Format.json:
+            rendered = to_json(reports, with_text)
+        elif output_format is Format.html:
+            rendered = to_html(reports)
+        else:
+            rendered = to_text(reports)
+        if out is not None:
+            from .output import write_files
+
+            write_files({out: rendered.encode("utf-8")}, force=force)
+            typer.echo(f"Wrote {out}.")
+        else:
+            typer.echo(rendered, nl=False)
+        if unreadable:
+            return int(ExitCode.INVALID_INPUT)
+        return int(ExitCode.FINDINGS if any(r.has_errors for r in reports) else ExitCode.OK)
+
+    code = _run(action)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -59,6 +59,13 @@ class TemplateSettings(_Section):
     letterhead: Path | None = None  # a .docx whose styles, header and footer the documents use
 
 
+class CheckSettings(_Section):
+    """How letters are checked: a council's own rule packs, and rules switched off."""
+
+    rules: Path | None = None  # a folder of packs; a rule with a built-in rule's id replaces it
+    disable: list[Text] = []  # rule ids or prefixes, e.g. "plain_english" or "child_friendly.case"
+
+
 class Settings(_Section):
     """All local settings, with defaults that work with no `letters.toml` at all."""
 
@@ -67,6 +74,7 @@ class Settings(_Section):
     complaints: Complaints = Complaints()
     timescales: TimescaleSettings = TimescaleSettings()
     templates: TemplateSettings = TemplateSettings()
+    check: CheckSettings = CheckSettings()
     source: Path | None = None  # the file these settings came from
 
 
@@ -104,11 +112,16 @@ def load_settings(path: Path | None = None, folder: Path | None = None) -> Setti
         folder=(base / templates.folder) if templates.folder else None,
         letterhead=(base / templates.letterhead) if templates.letterhead else None,
     )
+    check = settings.check.model_copy(
+        update={"rules": (base / settings.check.rules) if settings.check.rules else None}
+    )
     problems = []
+    if check.rules is not None and not check.rules.is_dir():
+        problems.append(Problem("check.rules", f"{check.rules} is not a folder"))
     if resolved.folder is not None and not resolved.folder.is_dir():
         problems.append(Problem("templates.folder", f"{resolved.folder} is not a folder"))
     if resolved.letterhead is not None and not resolved.letterhead.is_file():
         problems.append(Problem("templates.letterhead", f"{resolved.letterhead} does not exist"))
     if problems:
         raise ConfigError(path, problems)
-    return settings.model_copy(update={"templates": resolved, "source": path})
+    return settings.model_copy(update={"templates": resolved, "check": check, "source": path})

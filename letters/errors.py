@@ -65,6 +65,10 @@ class ConfigError(InvalidFileError):
         super().__init__(path, problems, what="settings file")
 
 
+class UsageProblem(LettersError):
+    """A command was given options that do not fit together."""
+
+
 class TemplateProblem(LettersError):
     """A letter, minutes or decisions template that cannot be rendered."""
 

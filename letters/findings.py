@@ -94,6 +94,7 @@ class LetterReport:
 
 def accept(findings: list[Finding], accepted: list[str]) -> list[Finding]:
     """Mark findings whose rule id is, or starts with, an accepted id; keep them all."""
+
     def is_accepted(rule: str) -> bool:
         return any(rule == a or rule.startswith(a.rstrip(".") + ".") for a in accepted)
 
@@ -102,4 +103,4 @@ def accept(findings: list[Finding], accepted: list[str]) -> list[Finding]:
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Order findings by place in the letter, then by level."""
-    return sorted(findings, key=lambda f: (f.start, LEVELS.index(f.level), f.rule))  # type: ignore[arg-type]
+    return sorted(findings, key=lambda f: (f.start, LEVELS.index(f.level), f.rule))

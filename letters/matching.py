@@ -53,9 +53,7 @@ class PhraseFinder:
 
     def add(self, key: str, phrases: Iterable[str], exact: bool = False) -> None:
         """Add phrases under `key`; exact phrases match the text as written, case and all."""
-        patterns = [
-            cheap().make_doc(p) if exact else _pattern(p) for p in phrases if p.strip()
-        ]
+        patterns = [cheap().make_doc(p) if exact else _pattern(p) for p in phrases if p.strip()]
         if patterns:
             (self._on_text if exact else self._on_lemma).add(key, patterns)
 

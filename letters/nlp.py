@@ -33,11 +33,9 @@ def model_description() -> str:
     """Return 'package version (spaCy x.y.z)' for reports, so they say what made them."""
     import importlib.metadata
 
-    import spacy
-
     package = model_package()
     version = importlib.metadata.version(package.replace("_", "-"))
-    return f"{package} {version} (spaCy {spacy.__version__})"
+    return f"{package} {version} (spaCy {importlib.metadata.version('spacy')})"
 
 
 def _block_breaks(doc: Any) -> Any:

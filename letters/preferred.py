@@ -55,6 +55,9 @@ class PreferredTerms:
         self.record = record
         self.lexicon = lexicon
         self.own: dict[str, str] = {}  # concept -> the child's words, written to them
+        self.said: dict[str, str] = {
+            str(k): v for k, v in record.child.preferred_terms.items()
+        }  # as the child said them
         self._own = PhraseFinder()
         self._usual = PhraseFinder()
         self._avoid = PhraseFinder()
@@ -75,12 +78,13 @@ class PreferredTerms:
         return spans
 
     def findings(self, text: str, doc: Any, skip: list[tuple[int, int]]) -> list[Finding]:
-        """Return findings for usual words, avoided words and concepts never in the child's words."""
+        """Return findings for usual words, avoided words and concepts not in the child's words."""
         name = self.record.child.known_as
         own_spans = self.own_spans(doc)
         all_own = [span for spans in own_spans.values() for span in spans]
         exceptions = [
-            (doc[s].idx, doc[e - 1].idx + len(doc[e - 1])) for _, s, e in self._exceptions.spans(doc)
+            (doc[s].idx, doc[e - 1].idx + len(doc[e - 1]))
+            for _, s, e in self._exceptions.spans(doc)
         ]
         out: list[Finding] = []
         avoided: list[tuple[int, int]] = []
@@ -107,22 +111,29 @@ class PreferredTerms:
                 continue
             if concept in self.lexicon.owned and _owned_by_someone_else(doc, s):
                 continue
-            if any(f.start <= start and end <= f.end for f in out if f.rule == f"preferred_terms.{concept}"):
+            if any(
+                f.start <= start and end <= f.end
+                for f in out
+                if f.rule == f"preferred_terms.{concept}"
+            ):
                 continue
             out.append(
                 make_finding(
                     text, start, end, f"preferred_terms.{concept}", self.lexicon.level,
-                    f"{name}'s own words for this are '{self.record.child.preferred_terms[concept]}'.",  # type: ignore[index]
+                    f"{name}'s own words for this are '{self.said[concept]}'.",
                     self.own[concept],
                 )
             )  # fmt: skip
+        flagged = {f.rule for f in out}
         for concept, first in mentioned.items():
-            if concept not in own_spans:
+            # Where the usual words were flagged, those findings already say it.
+            if concept not in own_spans and f"preferred_terms.{concept}" not in flagged:
                 out.append(
                     make_finding(
-                        text, first, first, f"preferred_terms.{concept}_not_used", self.lexicon.level,
+                        text, first, first, f"preferred_terms.{concept}_not_used",
+                        self.lexicon.level,
                         f"The letter talks about this but never in {name}'s own words "
-                        f"('{self.record.child.preferred_terms[concept]}').",  # type: ignore[index]
+                        f"('{self.said[concept]}').",
                         self.own[concept],
                     )
                 )  # fmt: skip

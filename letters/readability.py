@@ -79,7 +79,8 @@ def load_targets(path: Path | None = None) -> Targets:
         from .errors import Problem
 
         raise RuleFileError(
-            path, [Problem("bands", f"has no targets for {', '.join(missing)}", doc.line_of(("bands",)))]
+            path,
+            [Problem("bands", f"has no targets for {', '.join(missing)}", doc.line_of(("bands",)))],
         )
     return targets
 
@@ -107,7 +108,7 @@ def body_spans(text: str) -> list[tuple[int, int]]:
             first = False
             continue
         first = False
-        if _SIGN_OFF.match(stripped) and len(stripped.split()) <= 6 or _COPY.match(stripped):
+        if (_SIGN_OFF.match(stripped) and len(stripped.split()) <= 6) or _COPY.match(stripped):
             break
         if not _ENDS_SENTENCE.search(stripped):
             continue  # a heading, a name in a list, an address line

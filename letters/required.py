@@ -11,12 +11,13 @@ from .render import long_date, short_date
 from .terms import child_terms, first_name, owner_in_child_words
 from .timescales import Timescales
 
-_STOP = frozenset(
-    "a an and are as at be but by can do for from has have he her his i if in is it its me "
-    "my of on or our she so that the their them they this to too was we were will with you "
-    "your want like get go got am not just really very all about more some would could when "
-    "what who how there here then than also been being did does had into out up down over".split()
-)
+_STOP_WORDS = """
+a an and are as at be but by can do for from has have he her his i if in is it its me my of on
+or our she so that the their them they this to too was we were will with you your want like get
+go got am not just really very all about more some would could when what who how there here then
+than also been being did does had into out up down over
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Words that say a back-up plan is being explained.
 _BACKUP = re.compile(
@@ -73,9 +74,7 @@ def _find_wording(
     blocks = _blocks(text)
     exact = [b for b in blocks if wanted in normalise(b[1])]
     words = content_words(wording)
-    close = [
-        b for b in blocks if words and len(words & content_words(b[1])) / len(words) >= share
-    ]
+    close = [b for b in blocks if words and len(words & content_words(b[1])) / len(words) >= share]
     for found in (exact, close):
         if found:
             dated = [b for b in found if when is not None and _mentions_date(b[1], when)]
@@ -86,7 +85,9 @@ def _find_wording(
 def date_phrases(day: dt.date) -> list[str]:
     """Return ways a letter may write `day`: '30 september', '30th september', '30/09/2026'."""
     month = f"{day:%B}".lower()
-    suffix = "th" if 10 <= day.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    suffix = (
+        "th" if 10 <= day.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    )
     return [
         f"{day.day} {month}",
         f"{day.day}{suffix} {month}",
@@ -106,19 +107,15 @@ def _mentions_date(block: str, day: dt.date) -> bool:
     return bool(re.search(rf"(end|middle|start|beginning) of {month}", lowered))
 
 
-def _at_end(text: str) -> int:
-    return len(text.rstrip())
-
-
 def required_findings(text: str, record: ReviewRecord, times: Timescales) -> list[Finding]:
     """Return what the letter is missing that a good letter to this child must say."""
     out: list[Finding] = []
     lowered = normalise(text)
     child = record.child
-    end = _at_end(text)
 
     def missing(rule: str, level: str, message: str, suggestion: str | None = None) -> None:
-        out.append(make_finding(text, end, end, rule, level, message, suggestion))
+        # About the whole letter: an empty span at its start.
+        out.append(make_finding(text, 0, 0, rule, level, message, suggestion))
 
     greeting = re.search(
         rf"\b(dear|hi|hello|to)\s+{re.escape(child.known_as.lower())}\b", lowered[:400]
@@ -131,13 +128,13 @@ def required_findings(text: str, record: ReviewRecord, times: Timescales) -> lis
             f"Dear {child.known_as},",
         )  # fmt: skip
     view = record.views.get("child")
-    if view and record.review.participation not in ("PN0", "PN7"):
-        if _find_wording(text, view, share=0.5) is None:
-            missing(
-                "required.child_views", "warning",
-                f"The letter does not seem to say what {child.known_as} told us, in their words.",
-                f'You said: "{view.strip()}"',
-            )  # fmt: skip
+    speaks = record.review.participation not in ("PN0", "PN7")
+    if view and speaks and _find_wording(text, view, share=0.5) is None:
+        missing(
+            "required.child_views", "warning",
+            f"The letter does not seem to say what {child.known_as} told us, in their words.",
+            f'You said: "{view.strip()}"',
+        )  # fmt: skip
     terms = child_terms(record)
     for number, decision in enumerate(record.decisions, start=1):
         wording = decision.for_child or decision.action
@@ -195,7 +192,8 @@ def required_findings(text: str, record: ReviewRecord, times: Timescales) -> lis
         missing(
             "required.advocate", "error",
             "The letter must say how to get an advocate.",
-            "An advocate is someone who helps you say what you think. Ask me if you would like one.",
+            "An advocate is someone who helps you say what you think. "
+            "Ask me if you would like one.",
         )  # fmt: skip
     plan = record.permanence
     if record.review.number >= 2 and plan is not None:

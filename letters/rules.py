@@ -102,16 +102,20 @@ def load_word_pack(path: Path) -> WordPack:
                 Problem(f"rules[{index}].id", f"'{rule.id}' must be '{pack.pack}.<name>'", line)
             )
         if rule.kind == "substitution" and rule.swap is None:
-            problems.append(Problem(f"rules[{index}].swap", "a substitution rule needs a swap", line))
-        if rule.kind == "existence" and rule.swap is not None:
             problems.append(
-                Problem(f"rules[{index}].swap", "an existence rule has no swap", line)
+                Problem(f"rules[{index}].swap", "a substitution rule needs a swap", line)
             )
+        if rule.kind == "existence" and rule.swap is not None:
+            problems.append(Problem(f"rules[{index}].swap", "an existence rule has no swap", line))
     seen: dict[str, int] = {}
     for index, rule in enumerate(pack.rules):
         if rule.id in seen:
             problems.append(
-                Problem(f"rules[{index}].id", f"'{rule.id}' is used twice", doc.line_of(("rules", index)))
+                Problem(
+                    f"rules[{index}].id",
+                    f"'{rule.id}' is used twice",
+                    doc.line_of(("rules", index)),
+                )
             )
         seen[rule.id] = index
     if problems:

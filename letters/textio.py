@@ -91,6 +91,11 @@ def markdown_blocks(markdown: str) -> list[str]:
     return blocks
 
 
+def markdown_letter_text(markdown: str) -> str:
+    """Return the plain text of a Markdown letter, as `letters check` extracts it."""
+    return "\n\n".join(markdown_blocks(markdown)) + "\n"
+
+
 def read_letter(path: Path) -> LetterText:
     """Read a letter file into plain text, or raise `UnreadableLetter` saying why not."""
     suffix = path.suffix.lower()

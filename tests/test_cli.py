@@ -44,6 +44,9 @@ def test_draft_writes_six_files(tmp_path: Path) -> None:
         "Local target for the record:   Tuesday 1 September 2026 (15 working days)",
         "Next review due by:            Wednesday 10 February 2027 (within 6 months of this review)",
         "Next review planned:           Monday 8 February 2027",
+        "Check of the letter: 0 errors, 0 warnings, 0 suggestions",
+        f"  {out / 'letter.md'}: reading ease 89.7, grade 3.7 (reading age 8.7), 11.9 words a "
+        "sentence, longest 25; meets the target for ages 11-15",
     ]
 
 
