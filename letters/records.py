@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from .errors import InvalidRecordError, Problem
-from .yamlfile import YamlDocument, load_yaml
+from .yamlfile import YamlDocument, field_path, load_yaml
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -256,18 +256,6 @@ def _plain_message(error: Any) -> str:
     return _PLAIN_TYPES.get(kind, str(error["msg"]))
 
 
-def _field_path(loc: tuple[str | int, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        elif item == "[key]":
-            continue
-        else:
-            parts.append(("." if parts else "") + item)
-    return "".join(parts)
-
-
 def _doc_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(p for p in loc if p != "[key]")
 
@@ -383,7 +371,7 @@ def validate_record(
     except ValidationError as exc:
         problems = [
             Problem(
-                _field_path(tuple(err["loc"])),
+                field_path(tuple(err["loc"])),
                 _plain_message(err),
                 lines.line_of(_doc_loc(tuple(err["loc"]))),
             )
@@ -391,7 +379,7 @@ def validate_record(
         ]
         return None, problems
     problems = [
-        Problem(_field_path(loc), message, lines.line_of(loc))
+        Problem(field_path(loc), message, lines.line_of(loc))
         for loc, message in _cross_checks(record)
     ]
     return (None, problems) if problems else (record, [])

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .errors import InvalidFileError, Problem
 from .resources import data_dir
-from .yamlfile import load_yaml
+from .yamlfile import field_path, load_yaml
 
 Level = Literal["error", "warning", "suggestion"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "suggestion")
@@ -70,7 +70,7 @@ def _problems(exc: ValidationError, doc_lines: object) -> list[Problem]:
     out = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        where = ".".join(str(p) for p in loc)
+        where = field_path(loc)
         if err["type"] == "missing":
             message = "is missing"
         elif err["type"] == "extra_forbidden":

@@ -31,6 +31,19 @@ class YamlDocument:
         return self.lines.get((), None)
 
 
+def field_path(loc: Sequence[str | int]) -> str:
+    """Write a location as people read it: 'decisions[0].owner'."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item == "[key]":
+            continue
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
+
+
 def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Problem]) -> None:
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
