@@ -21,10 +21,38 @@ import tempfile
 import time
 from pathlib import Path
 
-NAMES = ["Amira", "Leo", "Nadia", "Ty", "Sami", "Maisie", "Jordan", "Chloe", "Kai", "Ruby",
-         "Olivia", "Harvey", "Zara", "Finn", "Isla", "Reece", "Ellie", "Mason", "Priya", "Jack"]
-CARERS = ["Sue and Dave", "Gran", "Linda and Ray", "Babcia", "Jen", "Ben and Kieran",
-          "Auntie Noor", "Mo and Steph"]
+NAMES = [
+    "Amira",
+    "Leo",
+    "Nadia",
+    "Ty",
+    "Sami",
+    "Maisie",
+    "Jordan",
+    "Chloe",
+    "Kai",
+    "Ruby",
+    "Olivia",
+    "Harvey",
+    "Zara",
+    "Finn",
+    "Isla",
+    "Reece",
+    "Ellie",
+    "Mason",
+    "Priya",
+    "Jack",
+]
+CARERS = [
+    "Sue and Dave",
+    "Gran",
+    "Linda and Ray",
+    "Babcia",
+    "Jen",
+    "Ben and Kieran",
+    "Auntie Noor",
+    "Mo and Steph",
+]
 WORKERS = ["Jo", "Sam", "Chris", "Grace", "Femi", "Lucy", "Ola", "Tom"]
 OPENINGS = [
     "Thank you for coming to your meeting on {day}. It was really good to see you.",
@@ -43,7 +71,7 @@ BODY = [
     "You can contact me on 01632 960301 if you want to talk about anything.",
     "Here are my contact details in case you need them.",
     "The LAC review will look at your care plan again in six months.",
-    "You said \"I hate contact\" and we wrote that down, because your words matter.",
+    'You said "I hate contact" and we wrote that down, because your words matter.',
     "The plan is for you to stay with {carers} and grow up with them.",
     "If that cannot happen, the back-up plan is for you to live with your aunt.",
     "You have been doing really well at swimming and you got your first badge.",
@@ -61,7 +89,10 @@ BODY = [
     "You were absconding less this term, and you talked to {worker} when you felt upset.",
     "The assessment of Gran will be finished by the end of October.",
 ]
-CLOSING = "If you are unhappy about anything, you can tell me and I will help.\n\nBest wishes,\n\nPriya Shah\nIndependent Reviewing Service"
+CLOSING = (
+    "If you are unhappy about anything, you can tell me and I will help.\n\n"
+    "Best wishes,\n\nPriya Shah\nIndependent Reviewing Service"
+)
 
 
 def make_letters(count: int, seed: int = 2026) -> list[str]:
