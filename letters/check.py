@@ -153,15 +153,15 @@ class Checker:
 def _supersede(
     generic: list[Finding], own: list[Finding], own_words: list[tuple[int, int]]
 ) -> list[Finding]:
-    """Merge generic word findings into the child's own-word findings on the same words.
+    """Merge generic word findings into the child's own-word findings that hold them.
 
-    The child's word is the better suggestion, so the generic finding goes; its level is
-    kept if it was higher ("LAC review" stays an error). Words that are the child's own
+    The child's word is the better suggestion, so a generic finding inside one goes; its
+    level is kept if it was higher ("LAC review" stays an error). The child's own words
     are never flagged at all.
     """
 
-    def overlaps(a: Finding, start: int, end: int) -> bool:
-        return a.start < end and start < a.end
+    def within(a: Finding, start: int, end: int) -> bool:
+        return start <= a.start and a.end <= end
 
     kept = []
     merged = list(own)
@@ -169,10 +169,10 @@ def _supersede(
         if not f.rule.startswith(_GENERIC):
             kept.append(f)
             continue
-        if any(overlaps(f, s, e) for s, e in own_words):
+        if any(within(f, s, e) for s, e in own_words):
             continue
         covering = [
-            i for i, o in enumerate(merged) if o.start < o.end and overlaps(f, o.start, o.end)
+            i for i, o in enumerate(merged) if o.start < o.end and within(f, o.start, o.end)
         ]
         if not covering:
             kept.append(f)

@@ -13,7 +13,12 @@ from .rules import WordRule
 
 # The child's (or a parent's) own words are quoted, and never flagged. Straight double
 # quotes pair up within a paragraph; curly quotes pair with their closing mark.
-_QUOTES = re.compile(r'"[^"\n]*"|“[^”]*”|‘[^’\n]*’(?![a-z])|«[^»]*»')
+_QUOTES = re.compile(
+    r'"[^"\n]*"|“[^”]*”|‘[^’\n]*’(?![a-z])|«[^»]*»'
+    # Straight single quotes open after a space and close before one; an apostrophe
+    # inside ("don't") is followed by a letter, so it does not close the quotation.
+    r"|(?<!\w)'(?=\S)(?:[^'\n]|'(?=\w))*'(?!\w)"
+)
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -50,18 +55,27 @@ class PhraseFinder:
         vocab = cheap().vocab
         self._on_lemma = PhraseMatcher(vocab, attr="NORM")
         self._on_text = PhraseMatcher(vocab, attr="ORTH")
+        self._on_lower = PhraseMatcher(vocab, attr="LOWER")
 
-    def add(self, key: str, phrases: Iterable[str], exact: bool = False) -> None:
-        """Add phrases under `key`; exact phrases match the text as written, case and all."""
-        patterns = [cheap().make_doc(p) if exact else _pattern(p) for p in phrases if p.strip()]
-        if patterns:
-            (self._on_text if exact else self._on_lemma).add(key, patterns)
+    def add(self, key: str, phrases: Iterable[str], match: str = "lemma") -> None:
+        """Add phrases under `key`: matched on lemmas, on the exact text ("exact"), or on
+        the words as written in any case ("words": "missing episode", not "missed")."""
+        texts = [p for p in phrases if p.strip()]
+        if not texts:
+            return
+        if match == "lemma":
+            self._on_lemma.add(key, [_pattern(p) for p in texts])
+        elif match == "exact":
+            self._on_text.add(key, [cheap().make_doc(p) for p in texts])
+        else:
+            self._on_lower.add(key, [cheap().make_doc(p.lower()) for p in texts])
 
     def spans(self, doc: Any) -> list[tuple[str, int, int]]:
         """Return (key, start token, end token) for every match in `doc`."""
         strings = doc.vocab.strings
         found = [(strings[k], s, e) for k, s, e in self._on_lemma(doc)]
         found += [(strings[k], s, e) for k, s, e in self._on_text(doc)]
+        found += [(strings[k], s, e) for k, s, e in self._on_lower(doc)]
         return found
 
 
@@ -73,7 +87,7 @@ class WordMatcher:
         self._words = PhraseFinder()
         self._exceptions = PhraseFinder()
         for rule in self.rules.values():
-            self._words.add(rule.id, rule.words, exact=rule.case_sensitive)
+            self._words.add(rule.id, rule.words, "exact" if rule.case_sensitive else rule.match)
             self._exceptions.add(rule.id, rule.exceptions)
 
     def candidates(self, doc: Any, skip: list[tuple[int, int]]) -> list[Candidate]:

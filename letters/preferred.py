@@ -48,6 +48,17 @@ def _owned_by_someone_else(doc: Any, start_token: int) -> bool:
     return start_token > 0 and doc[start_token - 1].lower_ in _OTHER_OWNERS
 
 
+def _is_title(doc: Any, start: int, end: int) -> bool:
+    """Return whether a one-word match is a title before a name ("Father Tomasz")."""
+    return (
+        end - start == 1
+        and doc[start].is_title
+        and end < len(doc)
+        and doc[end].is_title
+        and not doc[end].is_sent_start
+    )
+
+
 class PreferredTerms:
     """Checks for one child: their words, the usual words, and words they asked us to avoid."""
 
@@ -65,7 +76,10 @@ class PreferredTerms:
         self._exceptions.add("exception", lexicon.exceptions)
         for concept, words in record.child.preferred_terms.items():
             self.own[concept] = second_person(words)
-            self._own.add(concept, {words, second_person(words)})
+            forms = {words, second_person(words)}
+            if not words.lower().startswith(("my ", "your ", "the ")):
+                forms.add(f"your {words}")  # "your Mum" is still the child's word
+            self._own.add(concept, forms)
             self._usual.add(concept, lexicon.concepts.get(concept, []))
         for index, words in enumerate(record.child.avoid_terms):
             self._avoid.add(str(index), [words])
@@ -111,11 +125,19 @@ class PreferredTerms:
                 continue
             if concept in self.lexicon.owned and _owned_by_someone_else(doc, s):
                 continue
-            if any(
-                f.start <= start and end <= f.end
-                for f in out
-                if f.rule == f"preferred_terms.{concept}"
-            ):
+            if _is_title(doc, s, e):
+                continue
+            rule = f"preferred_terms.{concept}"
+            same = [
+                i for i, f in enumerate(out) if f.rule == rule and f.start < end and start < f.end
+            ]
+            if same:
+                # "your review meeting": one finding over both overlapping matches.
+                f = out[same[0]]
+                out[same[0]] = make_finding(
+                    text, min(f.start, start), max(f.end, end), rule, f.level, f.message,
+                    f.suggestion,
+                )  # fmt: skip
                 continue
             out.append(
                 make_finding(

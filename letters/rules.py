@@ -52,6 +52,7 @@ class WordRule(_Model):
     pos: list[Text] | None = None
     exceptions: list[Text] = Field(default_factory=list)
     case_sensitive: bool = False
+    match: Literal["lemma", "words"] = "lemma"  # words: as written, any case, no lemmas
     examples: Examples
 
 
