@@ -72,9 +72,10 @@ class Checker:
         from .matching import WordMatcher
         from .preferred import load_lexicon
         from .readability import load_targets
-        from .rules import load_word_rules
+        from .rules import load_word_rules, rule_book
 
         folder = self.rules_folder
+        self.book = rule_book(folder)
         rules = [r for r in load_word_rules(folder) if not self._is_disabled(r.id)]
         self.matcher = WordMatcher(rules, self.document)
         local_targets = folder / "readability.yaml" if folder else None
@@ -122,7 +123,7 @@ class Checker:
             band = request.band
             if record is not None:
                 band = band or age_band(record.age)
-                child_words = PreferredTerms(record, self.lexicon)
+                child_words = PreferredTerms(record, self.lexicon, self.book)
                 own = child_words.findings(request.text, doc, skip)
                 # The child's own words are never jargon, even when they are "IRO".
                 own_spans = [s for spans in child_words.own_spans(doc).values() for s in spans]
@@ -133,8 +134,8 @@ class Checker:
                     decisions_days=request.decisions_days,
                     record_days=request.record_days,
                 )
-                findings += required_findings(request.text, record, times)
-            summary, hard, _ = assess(request.text, doc, band, self.targets)
+                findings += required_findings(request.text, record, times, self.book)
+            summary, hard, _ = assess(request.text, doc, band, self.targets, self.book)
             findings += hard
             findings = [f for f in findings if not self._is_disabled(f.rule)]
             accepted = list(request.accepted) + (list(record.accepted) if record else [])

@@ -12,7 +12,7 @@ from .findings import Finding, make_finding
 from .matching import PhraseFinder, inside
 from .records import Concept, ReviewRecord
 from .resources import data_dir
-from .rules import RuleFileError, _problems
+from .rules import Rule, RuleFileError, _problems, rule_problems
 from .terms import second_person
 from .yamlfile import load_yaml
 
@@ -26,11 +26,10 @@ class Lexicon(BaseModel):
 
     pack: Literal["preferred_terms"]
     source: str
-    level: Literal["error", "warning", "suggestion"] = "warning"
-    avoid_level: Literal["error", "warning", "suggestion"] = "error"
     owned: list[Concept] = []
     exceptions: list[str] = []
     concepts: dict[Concept, list[str]]
+    rules: list[Rule]
 
 
 @cache
@@ -39,9 +38,13 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     path = path or data_dir("style_rules") / "preferred_terms.yaml"
     doc = load_yaml(path, "rule file", RuleFileError)
     try:
-        return Lexicon.model_validate(doc.data)
+        lexicon = Lexicon.model_validate(doc.data)
     except ValidationError as exc:
         raise RuleFileError(path, _problems(exc, doc)) from None
+    problems = rule_problems("preferred_terms", lexicon.rules, doc)
+    if problems:
+        raise RuleFileError(path, problems)
+    return lexicon
 
 
 def _owned_by_someone_else(doc: Any, start_token: int) -> bool:
@@ -62,9 +65,10 @@ def _is_title(doc: Any, start: int, end: int) -> bool:
 class PreferredTerms:
     """Checks for one child: their words, the usual words, and words they asked us to avoid."""
 
-    def __init__(self, record: ReviewRecord, lexicon: Lexicon) -> None:
+    def __init__(self, record: ReviewRecord, lexicon: Lexicon, book: dict[str, Rule]) -> None:
         self.record = record
         self.lexicon = lexicon
+        self.book = book
         self.own: dict[str, str] = {}  # concept -> the child's words, written to them
         self.said: dict[str, str] = {
             str(k): v for k, v in record.child.preferred_terms.items()
@@ -101,6 +105,13 @@ class PreferredTerms:
             for _, s, e in self._exceptions.spans(doc)
         ]
         out: list[Finding] = []
+
+        def found(rule_id: str, start: int, end: int, suggestion: str | None, words: str) -> None:
+            if rule_id in self.book:
+                rule = self.book[rule_id]
+                message = rule.say(name=name, words=words)
+                out.append(make_finding(text, start, end, rule.id, rule.level, message, suggestion))
+
         avoided: list[tuple[int, int]] = []
         for key, s, e in self._avoid.spans(doc):
             start, end = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
@@ -108,13 +119,7 @@ class PreferredTerms:
                 continue
             words = self.record.child.avoid_terms[int(key)]
             avoided.append((start, end))
-            out.append(
-                make_finding(
-                    text, start, end, "preferred_terms.avoided", self.lexicon.avoid_level,
-                    f"{name} asked us not to use the words '{words}'.",
-                    self._suggestion_for(doc[s:e]),
-                )
-            )  # fmt: skip
+            found("preferred_terms.avoided", start, end, self._suggestion_for(doc[s:e]), words)
         mentioned: dict[str, int] = {}
         for concept, s, e in sorted(self._usual.spans(doc), key=lambda m: (m[1], -m[2])):
             start, end = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
@@ -139,26 +144,14 @@ class PreferredTerms:
                     f.suggestion,
                 )  # fmt: skip
                 continue
-            out.append(
-                make_finding(
-                    text, start, end, f"preferred_terms.{concept}", self.lexicon.level,
-                    f"{name}'s own words for this are '{self.said[concept]}'.",
-                    self.own[concept],
-                )
-            )  # fmt: skip
+            found(rule, start, end, self.own[concept], self.said[concept])
         flagged = {f.rule for f in out}
         for concept, first in mentioned.items():
             # Where the usual words were flagged, those findings already say it.
             if concept not in own_spans and f"preferred_terms.{concept}" not in flagged:
-                out.append(
-                    make_finding(
-                        text, first, first, f"preferred_terms.{concept}_not_used",
-                        self.lexicon.level,
-                        f"The letter talks about this but never in {name}'s own words "
-                        f"('{self.said[concept]}').",
-                        self.own[concept],
-                    )
-                )  # fmt: skip
+                found(
+                    "preferred_terms.not_used", first, first, self.own[concept], self.said[concept]
+                )
         return out
 
     def _suggestion_for(self, span: Any) -> str | None:

@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .errors import Problem
 from .findings import Finding, Readability, make_finding
 from .resources import data_dir
-from .rules import RuleFileError, _problems
+from .rules import Rule, RuleFileError, _problems, rule_problems
 from .yamlfile import load_yaml
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -61,6 +62,7 @@ class Targets(BaseModel):
     source: str
     bands: dict[str, Band]
     sentences: SentenceTargets = SentenceTargets()
+    rules: list[Rule] = Field(min_length=1)
 
 
 @cache
@@ -74,14 +76,13 @@ def load_targets(path: Path | None = None) -> Targets:
         raise RuleFileError(path, _problems(exc, doc)) from None
     from .render import AGE_BANDS
 
+    problems = rule_problems("readability", targets.rules, doc)
     missing = [band for band in AGE_BANDS if band not in targets.bands]
     if missing:
-        from .errors import Problem
-
-        raise RuleFileError(
-            path,
-            [Problem("bands", f"has no targets for {', '.join(missing)}", doc.line_of(("bands",)))],
-        )
+        where = doc.line_of(("bands",))
+        problems.append(Problem("bands", f"has no targets for {', '.join(missing)}", where))
+    if problems:
+        raise RuleFileError(path, problems)
     return targets
 
 
@@ -153,7 +154,7 @@ def score_sentences(doc: Any, spans: list[tuple[int, int]]) -> list[SentenceScor
 
 
 def assess(
-    text: str, doc: Any, band: str | None, targets: Targets
+    text: str, doc: Any, band: str | None, targets: Targets, book: dict[str, Rule]
 ) -> tuple[Readability | None, list[Finding], list[SentenceScore]]:
     """Score the letter's body, judge it against its band, and point at hard sentences."""
     scores = score_sentences(doc, body_spans(text))
@@ -166,6 +167,14 @@ def assess(
     grade = 0.39 * per_sentence + 11.8 * syll / words - 15.59
     longest = max(s.words for s in scores)
     findings: list[Finding] = []
+
+    def found(rule_id: str, start: int, end: int, suggestion: str, **fields: object) -> None:
+        if rule_id in book:
+            rule = book[rule_id]
+            findings.append(
+                make_finding(text, start, end, rule.id, rule.level, rule.say(**fields), suggestion)
+            )
+
     meets: bool | None = None
     target: dict[str, float] | None = None
     if band is not None:
@@ -183,48 +192,29 @@ def assess(
             )
         meets = not failed
         if failed:
-            findings.append(
-                make_finding(
-                    text,
-                    0,
-                    0,
-                    "readability.letter",
-                    "warning",
-                    f"This letter is harder to read than the target for ages {band}: "
-                    + "; ".join(failed)
-                    + ".",
-                    "use shorter sentences and shorter, everyday words",
-                )
-            )
+            found(
+                "readability.letter", 0, 0, "use shorter sentences and shorter, everyday words",
+                band=band, failed="; ".join(failed),
+            )  # fmt: skip
         rules = targets.sentences
         hard = limits.flesch_kincaid_grade_max + rules.hard_above_ceiling
         very_hard = limits.flesch_kincaid_grade_max + rules.very_hard_above_ceiling
         for s in scores:
             if s.words > limits.longest_sentence_max:
-                findings.append(
-                    make_finding(
-                        text, s.start, s.end, "readability.long_sentence", "warning",
-                        f"This sentence has {s.words} words; for ages {band} keep sentences "
-                        f"under {limits.longest_sentence_max}.",
-                        "split it into two or three sentences",
-                    )
+                found(
+                    "readability.long_sentence", s.start, s.end,
+                    "split it into two or three sentences",
+                    words=s.words, band=band, limit=limits.longest_sentence_max,
                 )  # fmt: skip
             elif s.words >= rules.min_words and s.grade >= very_hard:
-                findings.append(
-                    make_finding(
-                        text, s.start, s.end, "readability.very_hard_sentence", "warning",
-                        f"This sentence is very hard to read for ages {band} "
-                        f"(grade {s.grade:.1f}).",
-                        "split it, and use shorter words",
-                    )
+                found(
+                    "readability.very_hard_sentence", s.start, s.end,
+                    "split it, and use shorter words", band=band, grade=f"{s.grade:.1f}",
                 )  # fmt: skip
             elif s.words >= rules.min_words and s.grade >= hard:
-                findings.append(
-                    make_finding(
-                        text, s.start, s.end, "readability.hard_sentence", "suggestion",
-                        f"This sentence is hard to read for ages {band} (grade {s.grade:.1f}).",
-                        "shorten it, or use shorter words",
-                    )
+                found(
+                    "readability.hard_sentence", s.start, s.end,
+                    "shorten it, or use shorter words", band=band, grade=f"{s.grade:.1f}",
                 )  # fmt: skip
     summary = Readability(
         flesch_reading_ease=round(fre, 1),

@@ -8,6 +8,7 @@ import re
 from .findings import Finding, make_finding
 from .records import ReviewRecord
 from .render import long_date, short_date
+from .rules import Rule
 from .terms import child_terms, first_name, owner_in_child_words
 from .timescales import Timescales
 
@@ -107,75 +108,58 @@ def _mentions_date(block: str, day: dt.date) -> bool:
     return bool(re.search(rf"(end|middle|start|beginning) of {month}", lowered))
 
 
-def required_findings(text: str, record: ReviewRecord, times: Timescales) -> list[Finding]:
+def required_findings(
+    text: str, record: ReviewRecord, times: Timescales, book: dict[str, Rule]
+) -> list[Finding]:
     """Return what the letter is missing that a good letter to this child must say."""
     out: list[Finding] = []
     lowered = normalise(text)
     child = record.child
 
-    def missing(rule: str, level: str, message: str, suggestion: str | None = None) -> None:
-        # About the whole letter: an empty span at its start.
-        out.append(make_finding(text, 0, 0, rule, level, message, suggestion))
+    def found(rule_id: str, start: int, end: int, suggestion: str | None, **fields: object) -> None:
+        if rule_id in book:  # a council may remove a rule from its packs
+            rule = book[rule_id]
+            out.append(
+                make_finding(text, start, end, rule.id, rule.level, rule.say(**fields), suggestion)
+            )
+
+    def missing(rule_id: str, suggestion: str | None = None, **fields: object) -> None:
+        found(rule_id, 0, 0, suggestion, **fields)  # about the whole letter: an empty span
 
     greeting = re.search(
         rf"\b(dear|hi|hello|to)\s+{re.escape(child.known_as.lower())}\b", lowered[:400]
     )
     if not greeting:
-        missing(
-            "required.addressed_to_child", "error",
-            f"The letter should be written to the child by the name they like: "
-            f"'{child.known_as}'.",
-            f"Dear {child.known_as},",
-        )  # fmt: skip
+        missing("required.addressed_to_child", f"Dear {child.known_as},", name=child.known_as)
     view = record.views.get("child")
     speaks = record.review.participation not in ("PN0", "PN7")
     if view and speaks and _find_wording(text, view, share=0.5) is None:
-        missing(
-            "required.child_views", "warning",
-            f"The letter does not seem to say what {child.known_as} told us, in their words.",
-            f'You said: "{view.strip()}"',
-        )  # fmt: skip
+        missing("required.child_views", f'You said: "{view.strip()}"', name=child.known_as)
     terms = child_terms(record)
     for number, decision in enumerate(record.decisions, start=1):
         wording = decision.for_child or decision.action
-        found = _find_wording(text, wording, when=decision.due)
-        if found is None:
-            missing(
-                "required.decision", "error",
-                f"Decision {number} is not in the letter: '{wording.rstrip('.')}'.",
-                wording,
-            )  # fmt: skip
+        place = _find_wording(text, wording, when=decision.due)
+        if place is None:
+            missing("required.decision", wording, number=number, wording=wording.rstrip("."))
             continue
-        start, block = found
+        start, block = place
         block_end = start + len(block)
+        due = short_date(decision.due)
         if not _mentions_date(block, decision.due):
-            out.append(
-                make_finding(
-                    text, start, block_end, "required.decision_when", "warning",
-                    f"Decision {number} does not say by when ({short_date(decision.due)}).",
-                    f"by {short_date(decision.due)}",
-                )
-            )  # fmt: skip
+            found("required.decision_when", start, block_end, f"by {due}", number=number, due=due)
         who = owner_in_child_words(decision.owner, record, terms)
         names = {normalise(who), normalise(decision.owner), normalise(first_name(decision.owner))}
         if who == "I":
             names |= {"i", "me"}
         block_words = f" {' '.join(_WORDS.findall(normalise(block)))} "
         if not any(f" {' '.join(_WORDS.findall(n))} " in block_words for n in names if n):
-            out.append(
-                make_finding(
-                    text, start, block_end, "required.decision_who", "warning",
-                    f"Decision {number} does not say who will do it ({who}).",
-                    f"{who} will do this",
-                )
+            found(
+                "required.decision_who", start, block_end, f"{who} will do this",
+                number=number, who=who,
             )  # fmt: skip
     next_dates = {times.next_review_planned, times.next_review_due}
     if not any(p in lowered for day in next_dates for p in date_phrases(day)):
-        missing(
-            "required.next_review", "error",
-            "The letter does not say when the next meeting is.",
-            long_date(times.next_review_planned),
-        )  # fmt: skip
+        missing("required.next_review", long_date(times.next_review_planned))
     iro = record.review.iro
     named = normalise(first_name(iro.name)) in lowered or normalise(iro.name) in lowered
     digits = re.sub(r"\D", "", text)
@@ -183,18 +167,13 @@ def required_findings(text: str, record: ReviewRecord, times: Timescales) -> lis
         iro.email is not None and iro.email.lower() in lowered
     )
     if not (named and reachable):
-        missing(
-            "required.iro_contact", "error",
-            "The letter must give the IRO's name and a way to reach them (phone or email).",
-            ", ".join(x for x in (iro.name, iro.phone, iro.email) if x),
-        )  # fmt: skip
+        missing("required.iro_contact", ", ".join(x for x in (iro.name, iro.phone, iro.email) if x))
     if "advocate" not in lowered and "advocacy" not in lowered:
         missing(
-            "required.advocate", "error",
-            "The letter must say how to get an advocate.",
+            "required.advocate",
             "An advocate is someone who helps you say what you think. "
             "Ask me if you would like one.",
-        )  # fmt: skip
+        )
     plan = record.permanence
     if record.review.number >= 2 and plan is not None:
         explained = (
@@ -202,11 +181,7 @@ def required_findings(text: str, record: ReviewRecord, times: Timescales) -> lis
             and _find_wording(text, plan.explanation_for_child) is not None
         ) or ("plan" in lowered and any(w in lowered for w in PLAN_WORDS[plan.plan]))
         if not explained:
-            missing(
-                "permanence.plan_explained", "error",
-                "A letter from the second review on must explain, in plain and kind words, "
-                "the plan for where the child will live and grow up.",
-            )  # fmt: skip
+            missing("permanence.plan_explained")
         if plan.contingency is not None:
             own = plan.contingency_for_child
             backup = (own is not None and _find_wording(text, own) is not None) or (
@@ -214,9 +189,5 @@ def required_findings(text: str, record: ReviewRecord, times: Timescales) -> lis
                 and any(w in lowered for w in PLAN_WORDS[plan.contingency])
             )
             if not backup:
-                missing(
-                    "permanence.contingency_explained", "error",
-                    "A letter from the second review on must explain the back-up (contingency) "
-                    "plan too: what happens if the main plan cannot happen.",
-                )  # fmt: skip
+                missing("permanence.contingency_explained")
     return out

@@ -9,18 +9,26 @@ import yaml
 
 from letters.check import Checker, CheckRequest
 from letters.resources import data_dir
-from letters.rules import WORD_PACKS, RuleFileError, load_word_pack, load_word_rules
+from letters.records import load_record
+from letters.rules import PACKS, RuleFileError, load_rules, load_word_pack, load_word_rules
 
-RULES = load_word_rules()
+from .conftest import SAMPLES
+
+RULES = load_rules()
 
 
 def test_default_pack_size_and_sources() -> None:
-    word_rules = [r for r in RULES if r.id.split(".")[0] in ("child_friendly", "plain_english")]
+    word_rules = [
+        r for r in load_word_rules() if r.id.split(".")[0] in ("child_friendly", "plain_english")
+    ]
     assert len(word_rules) >= 60
     assert all(r.source.strip() for r in RULES)
+    assert {r.kind for r in RULES} == {
+        "substitution", "existence", "preferred_term", "readability", "required"
+    }  # fmt: skip
 
 
-@pytest.mark.parametrize("pack", WORD_PACKS)
+@pytest.mark.parametrize("pack", [*PACKS, "readability", "preferred_terms"])
 def test_rule_ids_mirror_their_files(pack: str) -> None:
     path = data_dir("style_rules") / f"{pack}.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -36,19 +44,28 @@ def example_results() -> dict[tuple[str, str, int], set[str]]:
     keys = []
     requests = []
     for rule in RULES:
-        for kind, sentences in (("flag", rule.examples.flag), ("pass", rule.examples.pass_)):
-            for index, sentence in enumerate(sentences):
+        examples = rule.examples
+        record = load_record(SAMPLES / f"{examples.review}.yaml") if examples.review else None
+        for kind, texts in (("flag", examples.flag), ("pass", examples.pass_)):
+            for index, text in enumerate(texts):
                 keys.append((rule.id, kind, index))
-                requests.append(CheckRequest(path=Path(rule.id), text=sentence + "\n"))
+                requests.append(
+                    CheckRequest(
+                        path=Path(rule.id),
+                        text=text.rstrip("\n") + "\n",
+                        record=record,
+                        band=examples.age_band,
+                    )
+                )
     reports = Checker().check(requests)
     return {key: {f.rule for f in r.findings} for key, r in zip(keys, reports, strict=True)}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_examples(rule: object, example_results: dict[tuple[str, str, int], set[str]]) -> None:
-    from letters.rules import WordRule
+    from letters.rules import Rule
 
-    assert isinstance(rule, WordRule)
+    assert isinstance(rule, Rule)
     for index, sentence in enumerate(rule.examples.flag):
         assert rule.id in example_results[(rule.id, "flag", index)], f"not flagged: {sentence}"
     for index, sentence in enumerate(rule.examples.pass_):
@@ -78,8 +95,8 @@ rules:
     [
         pytest.param(
             "kind: substitution", "kind: substitute",
-            ["child_friendly.yaml:5: rules[0].kind: 'substitute' is not allowed; use "
-             "'substitution' or 'existence'"],
+            ["child_friendly.yaml:5: rules[0].kind: 'substitute' is not a kind of rule; use "
+             "'substitution', 'existence', 'preferred_term', 'readability' or 'required'"],
             id="unknown-kind",
         ),
         pytest.param(
