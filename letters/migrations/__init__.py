@@ -1,0 +1,1 @@
+"""Alembic migrations of the register; applied automatically when a register is opened."""
