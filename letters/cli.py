@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable
@@ -10,12 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from dateutil.relativedelta import relativedelta
 
 from .errors import ExitCode, LettersError, UsageProblem
 
 if TYPE_CHECKING:
     from .config import Settings
     from .draft import Draft
+    from .findings import LetterReport
     from .timescales import Timescales
 
 T = TypeVar("T")
@@ -44,6 +47,61 @@ ConfigOption = Annotated[
         dir_okay=False,
     ),
 ]
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The register: a file (default letters.db here, or letters.toml [register]) or a "
+        "PostgreSQL URL such as postgresql://user@host/letters.",
+    ),
+]
+
+
+def _date(value: str, option: str) -> dt.date:
+    """Parse a YYYY-MM-DD date given to `option`, or stop with a clear message."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageProblem(f"{option} '{value}' is not a date written as YYYY-MM-DD") from None
+
+
+def period_dates(period: str) -> tuple[dt.date, dt.date]:
+    """Return the first and last day of '2026', '2026-H1', '2026-Q3' or '2026-09'."""
+    text = period.strip().upper().replace(" ", "")
+    try:
+        if len(text) == 4:
+            year = int(text)
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        year_text, part = text[:4], text[4:].lstrip("-")
+        year = int(year_text)
+        if part.startswith("Q") and part[1:] in ("1", "2", "3", "4"):
+            first = 3 * (int(part[1:]) - 1) + 1
+            start = dt.date(year, first, 1)
+            return start, start + relativedelta(months=3) - dt.timedelta(days=1)
+        if part in ("H1", "H2"):
+            start = dt.date(year, 1 if part == "H1" else 7, 1)
+            return start, start + relativedelta(months=6) - dt.timedelta(days=1)
+        month = int(part)
+        start = dt.date(year, month, 1)
+        return start, start + relativedelta(months=1) - dt.timedelta(days=1)
+    except ValueError:
+        pass
+    raise UsageProblem(
+        f"--period '{period}': write a year (2026), a half (2026-H1), a quarter (2026-Q3) "
+        "or a month (2026-09)"
+    )
+
+
+def _dates(
+    date_from: str | None, date_to: str | None, period: str | None
+) -> tuple[dt.date, dt.date]:
+    if period:
+        return period_dates(period)
+    if not date_from or not date_to:
+        raise UsageProblem("give --from and --to, or --period")
+    return _date(date_from, "--from"), _date(date_to, "--to")
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -119,6 +177,10 @@ def draft(
     no_check: Annotated[
         bool, typer.Option("--no-check", help="Do not check the drafted letter.")
     ] = False,
+    no_register: Annotated[
+        bool, typer.Option("--no-register", help="Do not record the draft in the register.")
+    ] = False,
+    db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Draft the letter to the child, the minutes and the decisions sheet (Word and Markdown).
@@ -143,14 +205,34 @@ def draft(
             typer.echo(f"  {path.name}")
         for line in _timescale_lines(result.times):
             typer.echo(line)
-        if not no_check:
-            _check_draft(result, out / "letter.md", settings)
+        report = None if no_check else _check_draft(result, out / "letter.md", settings)
+        if not no_register:
+            from .db import describe, open_register
+            from .register import register_draft
+
+            target = _database(db, settings)
+            engine = open_register(target)
+            try:
+                files = {name: out / f"{name}.docx" for name in ("letter", "minutes", "decisions")}
+                rid = register_draft(
+                    engine, record, result.times, files, report, review, settings.registry.team
+                )
+            finally:
+                engine.dispose()
+            typer.echo(f"Registered as {rid} in {describe(target)}.")
 
     _run(action)
 
 
-def _check_draft(result: Draft, path: Path, settings: Settings) -> None:
-    """Check a letter just drafted and print what was found."""
+def _database(db: str | None, settings: Settings) -> str:
+    """Return the register to use: --db, else letters.toml, else letters.db here."""
+    from .db import DEFAULT_DATABASE
+
+    return db or settings.registry.database or DEFAULT_DATABASE
+
+
+def _check_draft(result: Draft, path: Path, settings: Settings) -> LetterReport:
+    """Check a letter just drafted, print what was found, and return the report."""
     from .check import checker_for, request_for
     from .report import finding_line, readability_line
     from .textio import markdown_letter_text
@@ -167,6 +249,7 @@ def _check_draft(result: Draft, path: Path, settings: Settings) -> None:
         if not finding.accepted and finding.level != "suggestion":
             typer.echo(f"  {finding_line(report, finding)}")
     typer.echo(f"  {readability_line(report)}")
+    return report
 
 
 class Format(StrEnum):
@@ -300,6 +383,183 @@ def check(
 
     code = _run(action)
     raise typer.Exit(code)
+
+
+register_app = typer.Typer(
+    help="The register of reviews and letters: import letters written elsewhere, record "
+    "when decisions and records were sent.",
+    no_args_is_help=True,
+)
+app.add_typer(register_app, name="register")
+
+
+@register_app.command("import")
+def register_import(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder of letters (.docx, .md, .txt).", file_okay=False)
+    ],
+    index: Annotated[
+        Path,
+        typer.Option(
+            "--index",
+            help="CSV with a row per letter: file, child_record_id, iro, team, review_date, "
+            "review_number, age_band, and optionally legal_status, participation, "
+            "permanence_plan, contingency, previous_review, decisions_sent, record_sent.",
+            dir_okay=False,
+        ),
+    ],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Bring letters written elsewhere into the register, checking each one.
+
+    Importing the same letters again changes nothing.
+
+    Example: letters register import old-letters/ --index old-letters/index.csv
+    """
+
+    def action() -> int:
+        from .check import checker_for
+        from .db import describe, open_register
+        from .register import import_folder
+
+        settings = _settings(config)
+        target = _database(db, settings)
+        engine = open_register(target)
+        try:
+            with typer.progressbar(length=0, label="Checking", file=sys.stderr) as bar:
+                result = import_folder(
+                    engine, folder, index, checker_for(settings), progress=bar.update
+                )
+        finally:
+            engine.dispose()
+        for problem in result.unreadable:
+            typer.echo(f"Error: {problem}", err=True)
+        typer.echo(
+            f"Imported {len(result.added)} letter{'s' if len(result.added) != 1 else ''} into "
+            f"{describe(target)}; {len(result.unchanged)} already there; "
+            f"{len(result.unreadable)} could not be read."
+        )
+        return int(ExitCode.INVALID_INPUT if result.unreadable else ExitCode.OK)
+
+    raise typer.Exit(_run(action))
+
+
+@register_app.command("sent")
+def register_sent(
+    review_id: Annotated[str, typer.Argument(help="The review id, as `letters draft` printed it.")],
+    decisions: Annotated[
+        str | None, typer.Option("--decisions", help="Date the decisions went to the team manager.")
+    ] = None,
+    record: Annotated[
+        str | None, typer.Option("--record", help="Date the record (minutes) was finished.")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Record when a review's decisions and record were sent, for timeliness figures.
+
+    Example: letters register sent EX-100231/2026-08-10/2 --decisions 2026-08-14
+    """
+
+    def action() -> None:
+        from .db import open_register
+        from .register import mark_sent
+
+        if decisions is None and record is None:
+            raise UsageProblem("give --decisions DATE, --record DATE or both")
+        engine = open_register(_database(db, _settings(config)))
+        try:
+            mark_sent(
+                engine,
+                review_id,
+                _date(decisions, "--decisions") if decisions else None,
+                _date(record, "--record") if record else None,
+            )
+        finally:
+            engine.dispose()
+        typer.echo(f"Recorded for {review_id}.")
+
+    _run(action)
+
+
+@app.command()
+def sample(
+    date_from: Annotated[str, typer.Option("--from", help="First review date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last review date (YYYY-MM-DD).")],
+    seed: Annotated[
+        int, typer.Option("--seed", help="The random seed: record it with the sample.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the audit pack.", file_okay=False)],
+    n: Annotated[int | None, typer.Option("--n", help="How many letters.", min=1)] = None,
+    percent: Annotated[
+        float | None,
+        typer.Option("--percent", help="Or what percentage of the letters.", min=0.1, max=100),
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Stratify by iro, review_number, age_band or team (repeat)."),
+    ] = None,
+    all_second_reviews: Annotated[
+        bool, typer.Option("--all-second-reviews", help="Include every second review as well.")
+    ] = False,
+    exclude_recent: Annotated[
+        bool,
+        typer.Option("--exclude-recent", help="Leave out letters sampled in the last period."),
+    ] = False,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="For an external auditor: names replaced, dates of birth made ages, addresses "
+            "and phone numbers removed. The key stays in the register.",
+        ),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace files in --out.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Draw a fair, reproducible dip-sample of letters and write an audit pack.
+
+    The same command with the same seed draws the same letters; the seed and the frame are
+    kept in the register.
+
+    Example: letters sample --from 2026-04-01 --to 2026-09-30 --n 20 --by iro --seed 7 --out pack/
+    """
+
+    def action() -> None:
+        from .audit import build_pack, load_rubric
+        from .db import open_register
+        from .sampling import SampleRequest, draw_sample, sample_reviews
+
+        request = SampleRequest(
+            date_from=_date(date_from, "--from"),
+            date_to=_date(date_to, "--to"),
+            seed=seed,
+            size=n,
+            percent=percent,
+            by=tuple(by or ()),
+            all_second_reviews=all_second_reviews,
+            exclude_recent=exclude_recent,
+            pseudonymise=pseudonymise,
+        )
+        rubric = load_rubric()
+        engine = open_register(_database(db, _settings(config)))
+        try:
+            sample_id = draw_sample(engine, request)
+            written = build_pack(engine, sample_id, out, rubric, force=force)
+            items = sample_reviews(engine, sample_id)
+        finally:
+            engine.dispose()
+        typer.echo(
+            f"Sample {sample_id}: {len(items)} letter{'s' if len(items) != 1 else ''} "
+            f"(seed {seed}); pack of {len(written)} files in {out}."
+        )
+        for code, rid, stratum in items:
+            shown = code if pseudonymise else f"{code}  {rid}"
+            typer.echo(f"  {shown}  [{stratum}]")
+
+    _run(action)
 
 
 @app.command()

@@ -66,8 +66,17 @@ class CheckSettings(_Section):
     disable: list[Text] = []  # rule ids or prefixes, e.g. "plain_english" or "child_friendly.case"
 
 
+class RegisterSettings(_Section):
+    """Where the register of letters is: a file path or a PostgreSQL URL."""
+
+    database: Text | None = None  # default: letters.db in the working folder
+    team: Text | None = None  # the team recorded for reviews drafted here
+
+
 class Settings(_Section):
     """All local settings, with defaults that work with no `letters.toml` at all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     authority: Authority = Authority()
     advocacy: Advocacy = Advocacy()
@@ -75,6 +84,8 @@ class Settings(_Section):
     timescales: TimescaleSettings = TimescaleSettings()
     templates: TemplateSettings = TemplateSettings()
     check: CheckSettings = CheckSettings()
+    # "register" is a name pydantic models already have, so the field is called `registry`.
+    registry: RegisterSettings = Field(default=RegisterSettings(), alias="register")
     source: Path | None = None  # the file these settings came from
 
 
@@ -124,4 +135,9 @@ def load_settings(path: Path | None = None, folder: Path | None = None) -> Setti
         problems.append(Problem("templates.letterhead", f"{resolved.letterhead} does not exist"))
     if problems:
         raise ConfigError(path, problems)
-    return settings.model_copy(update={"templates": resolved, "check": check, "source": path})
+    registry = settings.registry
+    if registry.database and "://" not in registry.database:
+        registry = registry.model_copy(update={"database": str(base / registry.database)})
+    return settings.model_copy(
+        update={"templates": resolved, "check": check, "registry": registry, "source": path}
+    )

@@ -175,19 +175,45 @@ def required_findings(
             "Ask me if you would like one.",
         )
     plan = record.permanence
-    if record.review.number >= 2 and plan is not None:
-        explained = (
-            plan.explanation_for_child is not None
-            and _find_wording(text, plan.explanation_for_child) is not None
-        ) or ("plan" in lowered and any(w in lowered for w in PLAN_WORDS[plan.plan]))
-        if not explained:
-            missing("permanence.plan_explained")
-        if plan.contingency is not None:
-            own = plan.contingency_for_child
-            backup = (own is not None and _find_wording(text, own) is not None) or (
-                _BACKUP.search(lowered) is not None
-                and any(w in lowered for w in PLAN_WORDS[plan.contingency])
-            )
-            if not backup:
-                missing("permanence.contingency_explained")
+    if plan is not None:
+        out += permanence_findings(
+            text, record.review.number, plan.plan, plan.contingency, book,
+            plan.explanation_for_child, plan.contingency_for_child,
+        )  # fmt: skip
+    return out
+
+
+def permanence_findings(
+    text: str,
+    review_number: int,
+    plan: str | None,
+    contingency: str | None,
+    book: dict[str, Rule],
+    explanation: str | None = None,
+    contingency_for_child: str | None = None,
+) -> list[Finding]:
+    """Return findings where a letter from the second review on does not explain the plans."""
+    out: list[Finding] = []
+    if review_number < 2 or plan is None:
+        return out
+    lowered = normalise(text)
+
+    def missing(rule_id: str) -> None:
+        if rule_id in book:
+            rule = book[rule_id]
+            out.append(make_finding(text, 0, 0, rule.id, rule.level, rule.say(), None))
+
+    explained = (explanation is not None and _find_wording(text, explanation) is not None) or (
+        "plan" in lowered and any(w in lowered for w in PLAN_WORDS[plan])
+    )
+    if not explained:
+        missing("permanence.plan_explained")
+    if contingency is not None:
+        own = contingency_for_child
+        backup = (own is not None and _find_wording(text, own) is not None) or (
+            _BACKUP.search(lowered) is not None
+            and any(w in lowered for w in PLAN_WORDS[contingency])
+        )
+        if not backup:
+            missing("permanence.contingency_explained")
     return out

@@ -31,3 +31,7 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture(scope="session")
 def sample_settings() -> Settings:
     return load_settings(SAMPLES / "letters.toml")
+
+
+# The register_target fixture: an SQLite file, and PostgreSQL when a server is given.
+from .registers import register_target  # noqa: E402, F401

@@ -26,7 +26,9 @@ OUTPUTS = sorted(
 
 def test_draft_writes_six_files(tmp_path: Path) -> None:
     out = tmp_path / "drafts"
-    result = runner.invoke(app, ["draft", str(AMIRA), "--out", str(out), "--config", str(CONFIG)])
+    result = runner.invoke(
+        app, ["draft", str(AMIRA), "--out", str(out), "--config", str(CONFIG), "--no-register"]
+    )
     assert result.exit_code == ExitCode.OK, result.output
     assert sorted(p.name for p in out.iterdir()) == OUTPUTS
     assert result.stdout.splitlines() == [
@@ -54,7 +56,7 @@ def test_draft_refuses_to_overwrite_then_force_replaces(tmp_path: Path) -> None:
     out = tmp_path / "drafts"
     out.mkdir()
     (out / "minutes.md").write_text("my edits", encoding="utf-8")
-    args = ["draft", str(AMIRA), "--out", str(out), "--config", str(CONFIG)]
+    args = ["draft", str(AMIRA), "--out", str(out), "--config", str(CONFIG), "--no-register"]
     result = runner.invoke(app, args)
     assert result.exit_code == ExitCode.REFUSED_OVERWRITE
     assert result.stderr == (
@@ -92,7 +94,7 @@ def test_draft_invalid_record_writes_nothing(
 ) -> None:
     path = write(tmp_path, BASE.replace(old, new))
     out = tmp_path / "drafts"
-    result = runner.invoke(app, ["draft", str(path), "--out", str(out)])
+    result = runner.invoke(app, ["draft", str(path), "--out", str(out), "--no-register"])
     assert result.exit_code == ExitCode.INVALID_INPUT
     assert result.stderr == (
         f"Error: {path}: this review record has 1 problem:\n  {tmp_path}/{message}\n"
@@ -114,7 +116,7 @@ def test_atomic_write_leaves_nothing_when_a_rename_fails(
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    result = runner.invoke(app, ["draft", str(AMIRA), "--out", str(out)])
+    result = runner.invoke(app, ["draft", str(AMIRA), "--out", str(out), "--no-register"])
     assert result.exit_code == ExitCode.INVALID_INPUT
     assert result.stderr == (
         f"Error: {out / 'minutes.docx'}: cannot be written (No space left on device); "
@@ -127,7 +129,9 @@ def test_atomic_write_restores_files_replaced_with_force(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "drafts"
-    assert runner.invoke(app, ["draft", str(AMIRA), "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["draft", str(AMIRA), "--out", str(out), "--no-register"]).exit_code == 0
+    )
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     real_replace = os.replace
     calls: list[str] = []
@@ -139,7 +143,16 @@ def test_atomic_write_restores_files_replaced_with_force(
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    args = ["draft", str(AMIRA), "--out", str(out), "--force", "--config", str(CONFIG)]
+    args = [
+        "draft",
+        str(AMIRA),
+        "--out",
+        str(out),
+        "--force",
+        "--config",
+        str(CONFIG),
+        "--no-register",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == ExitCode.INVALID_INPUT
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -198,7 +211,16 @@ def test_bad_settings_file_is_named(tmp_path: Path) -> None:
     config = tmp_path / "letters.toml"
     config.write_text("[authority]\nnmae = 'Exampleshire'\n", encoding="utf-8")
     result = runner.invoke(
-        app, ["draft", str(AMIRA), "--out", str(tmp_path / "d"), "--config", str(config)]
+        app,
+        [
+            "draft",
+            str(AMIRA),
+            "--out",
+            str(tmp_path / "d"),
+            "--config",
+            str(config),
+            "--no-register",
+        ],
     )
     assert result.exit_code == ExitCode.INVALID_INPUT
     assert result.stderr == (

@@ -1,0 +1,341 @@
+"""Put reviews and their letters in the register: from drafting, or imported from elsewhere."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InvalidFileError, Problem
+from .findings import LetterReport
+from .records import ParticipationCode, PermanencePlan, ReviewRecord
+from .render import AGE_BANDS, age_band
+from .timescales import Timescales, add_working_days
+from .yamlfile import field_path
+
+
+def sha256_of(path: Path) -> str:
+    """Return the SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def child_ref(record: ReviewRecord) -> str:
+    """Return the child's record id; without one, a one-way reference, never the name."""
+    if record.child.record_id:
+        return record.child.record_id
+    seed = f"{record.child.name}|{record.child.date_of_birth}".encode()
+    return "anon-" + hashlib.sha256(seed).hexdigest()[:12]
+
+
+def review_id(child: str, date: dt.date, number: int) -> str:
+    """Return the stable id of a review: the child's record id, the date and the number."""
+    return f"{child}/{date.isoformat()}/{number}"
+
+
+def check_summary(
+    report: LetterReport, review_number: int, has_contingency: bool
+) -> dict[str, Any]:
+    """Return the figures of a letter check that the register keeps."""
+    from .report import to_json_data
+
+    def unaccepted(level: str) -> int:
+        return report.count(level)
+
+    rules = {f.rule for f in report.findings if not f.accepted}
+    second = review_number >= 2
+    r = report.readability
+    return {
+        "errors": unaccepted("error"),
+        "warnings": unaccepted("warning"),
+        "suggestions": unaccepted("suggestion"),
+        "jargon": sum(
+            1
+            for f in report.findings
+            if not f.accepted
+            and f.rule.startswith(("child_friendly.", "permanence."))
+            and f.rule not in ("permanence.plan_explained", "permanence.contingency_explained")
+        ),
+        "readability_findings": sum(
+            1 for f in report.findings if f.rule.startswith("readability.") and not f.accepted
+        ),
+        "flesch_reading_ease": r.flesch_reading_ease if r else None,
+        "flesch_kincaid_grade": r.flesch_kincaid_grade if r else None,
+        "reading_age": r.reading_age if r else None,
+        "meets_target": r.meets_target if r else None,
+        "plan_explained": ("permanence.plan_explained" not in rules) if second else None,
+        "contingency_explained": (
+            ("permanence.contingency_explained" not in rules)
+            if second and has_contingency
+            else None
+        ),
+        "model": report.model,
+        "findings": json.dumps(to_json_data([report])[0]["findings"]),
+    }
+
+
+def _add_document(db: Any, review: Any, kind: str, path: Path, sha: str) -> Any:
+    from sqlalchemy import select
+
+    from .models import Document
+
+    existing = db.scalar(
+        select(Document).where(
+            Document.review_id == review.id, Document.kind == kind, Document.sha256 == sha
+        )
+    )
+    if existing is not None:
+        existing.path = str(path)
+        return existing, False
+    document = Document(review_id=review.id, kind=kind, path=str(path), sha256=sha)
+    db.add(document)
+    db.flush()
+    return document, True
+
+
+def _set_check(db: Any, document: Any, summary: dict[str, Any]) -> None:
+    from .models import LetterCheck
+
+    if document.check is None:
+        document.check = LetterCheck(document_id=document.id, **summary)
+    else:
+        for key, value in summary.items():
+            setattr(document.check, key, value)
+
+
+def register_draft(
+    engine: Any,
+    record: ReviewRecord,
+    times: Timescales,
+    files: dict[str, Path],
+    report: LetterReport | None,
+    review_file: Path | None = None,
+    team: str | None = None,
+) -> str:
+    """Register a drafted review, its documents and the letter's check; return the review id."""
+    from .db import session
+    from .models import Review
+
+    child = child_ref(record)
+    rid = review_id(child, record.review.date, record.review.number)
+    plan = record.permanence
+    values = {
+        "child_ref": child,
+        "iro": record.review.iro.name,
+        "team": record.review.iro.team or team,
+        "review_date": record.review.date,
+        "review_number": record.review.number,
+        "review_kind": record.review.kind,
+        "age_band": age_band(record.age),
+        "legal_status": record.child.legal_status,
+        "permanence_plan": plan.plan if plan else None,
+        "contingency": plan.contingency if plan else None,
+        "participation": record.review.participation,
+        "this_review_due": times.this_review_due,
+        "decisions_due": times.decisions_due,
+        "record_due": times.record_due,
+        "record_target_due": times.record_target_due,
+        "next_review_due": times.next_review_due,
+        "next_review_planned": times.next_review_planned,
+        "source": "draft",
+    }
+    with session(engine) as db:
+        review = db.get(Review, rid)
+        if review is None:
+            review = Review(id=rid, **values)
+            db.add(review)
+        else:
+            for key, value in values.items():
+                setattr(review, key, value)
+        db.flush()
+        if review_file is not None:
+            _add_document(db, review, "record", review_file.resolve(), sha256_of(review_file))
+        for kind, path in files.items():
+            document, _ = _add_document(db, review, kind, path.resolve(), sha256_of(path))
+            if kind == "letter" and report is not None:
+                has_contingency = bool(plan and plan.contingency)
+                _set_check(
+                    db, document, check_summary(report, record.review.number, has_contingency)
+                )
+    return rid
+
+
+def mark_sent(
+    engine: Any, rid: str, decisions: dt.date | None = None, record: dt.date | None = None
+) -> None:
+    """Record the dates the decisions and the record (minutes) were sent."""
+    from .db import RegisterError, session
+    from .models import Review
+
+    with session(engine) as db:
+        review = db.get(Review, rid)
+        if review is None:
+            raise RegisterError(f"no review '{rid}' in the register")
+        if decisions is not None:
+            review.decisions_sent = decisions
+        if record is not None:
+            review.record_sent = record
+
+
+class IndexRow(BaseModel):
+    """One row of an import index: a letter written elsewhere, and its review's details."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    file: str = Field(min_length=1)
+    child_record_id: str = Field(min_length=1)
+    iro: str = Field(min_length=1)
+    team: str | None = None
+    review_date: dt.date
+    review_number: int = Field(ge=1)
+    age_band: str
+    legal_status: str | None = None
+    participation: ParticipationCode | None = None
+    permanence_plan: PermanencePlan | None = None
+    contingency: PermanencePlan | None = None
+    previous_review: dt.date | None = None
+    decisions_sent: dt.date | None = None
+    record_sent: dt.date | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("age_band")
+    @classmethod
+    def _known_band(cls, value: str) -> str:
+        if value not in AGE_BANDS:
+            raise ValueError(f"must be one of {', '.join(AGE_BANDS)}")
+        return value
+
+
+@dataclass
+class ImportResult:
+    """What an import did: letters added, letters already there, files that could not be read."""
+
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def read_index(path: Path) -> list[IndexRow]:
+    """Read an import index CSV, or raise naming the file, row and column of every problem."""
+    from .textio import decode_text
+
+    try:
+        text = decode_text(path, path.read_bytes())
+    except OSError as exc:
+        raise InvalidFileError(
+            path, [Problem("", f"cannot be read ({exc.strerror})")], "index"
+        ) from None
+    reader = csv.DictReader(text.splitlines())
+    rows: list[IndexRow] = []
+    problems: list[Problem] = []
+    if not reader.fieldnames:
+        raise InvalidFileError(path, [Problem("", "is empty")], "index")
+    for number, raw in enumerate(reader, start=2):
+        try:
+            rows.append(IndexRow.model_validate(raw))
+        except ValidationError as exc:
+            for err in exc.errors():
+                message = (
+                    "is not a column we know" if err["type"] == "extra_forbidden" else err["msg"]
+                )
+                problems.append(Problem(f"row {number}: {field_path(err['loc'])}", message, number))
+    if problems:
+        raise InvalidFileError(path, problems, "index")
+    return rows
+
+
+def import_folder(
+    engine: Any, folder: Path, index: Path, checker: Any, progress: Any = None
+) -> ImportResult:
+    """Import letters written elsewhere, checking each; all in one transaction.
+
+    Re-importing the same letters changes nothing: a letter is known by its review and its
+    SHA-256. A letter that cannot be read is reported and left out; the rest are imported.
+    """
+    from .check import CheckRequest
+    from .db import session
+    from .models import Review
+    from .textio import UnreadableLetter, read_letter
+
+    rows = read_index(index)
+    result = ImportResult()
+    texts: list[tuple[IndexRow, Path, str]] = []
+    for row in rows:
+        path = (folder / row.file).resolve()
+        try:
+            texts.append((row, path, read_letter(path).text))
+        except UnreadableLetter as exc:
+            result.unreadable.append(str(exc))
+    reports = checker.check(
+        [CheckRequest(path=path, text=text, band=row.age_band) for row, path, text in texts],
+        progress=progress,
+    )
+    from .required import permanence_findings
+    from .rules import rule_book
+
+    book = rule_book(checker.rules_folder)
+    with session(engine) as db:
+        for (row, path, text), report in zip(texts, reports, strict=True):
+            rid = review_id(row.child_record_id, row.review_date, row.review_number)
+            months = 3 if row.review_number == 1 else 6
+            this_due = None
+            if row.previous_review is not None:
+                this_due = row.previous_review + relativedelta(
+                    months=3 if row.review_number == 2 else 6
+                )
+            values = {
+                "child_ref": row.child_record_id,
+                "iro": row.iro,
+                "team": row.team,
+                "review_date": row.review_date,
+                "review_number": row.review_number,
+                "age_band": row.age_band,
+                "legal_status": row.legal_status,
+                "permanence_plan": row.permanence_plan,
+                "contingency": row.contingency,
+                "participation": row.participation,
+                "this_review_due": this_due,
+                "decisions_due": add_working_days(row.review_date, 5),
+                "record_due": add_working_days(row.review_date, 20),
+                "next_review_due": row.review_date + relativedelta(months=months),
+                "decisions_sent": row.decisions_sent,
+                "record_sent": row.record_sent,
+                "source": "import",
+            }
+            review = db.get(Review, rid)
+            if review is None:
+                review = Review(id=rid, **values)
+                db.add(review)
+            else:
+                for key, value in values.items():
+                    setattr(review, key, value)
+            db.flush()
+            # The permanence checks need only the plan, so they run on imported letters too.
+            extra = permanence_findings(
+                text, row.review_number, row.permanence_plan, row.contingency, book
+            )
+            full = LetterReport(
+                path=report.path,
+                text=report.text,
+                findings=report.findings + extra,
+                readability=report.readability,
+                model=report.model,
+            )
+            document, added = _add_document(db, review, "letter", path, sha256_of(path))
+            _set_check(db, document, check_summary(full, row.review_number, bool(row.contingency)))
+            (result.added if added else result.unchanged).append(rid)
+    return result
