@@ -142,12 +142,12 @@ def draw_sample(engine: Any, request: SampleRequest) -> int:
         if request.all_second_reviews:
             chosen += [(r, "every second review") for r in eligible if r.review_number == 2]
             eligible = [r for r in eligible if r.review_number != 2]
+        # --n or --percent is the sample of the other letters; every second review is on top.
         if request.size is not None:
             wanted = request.size
         else:
             assert request.percent is not None
-            wanted = math.ceil(len(frame) * request.percent / 100)
-        wanted = max(0, wanted - len(chosen))
+            wanted = math.ceil(len(eligible) * request.percent / 100)
         strata: dict[str, list[Any]] = {}
         for review in eligible:
             strata.setdefault(stratum_of(review, request.by), []).append(review)
