@@ -404,7 +404,7 @@ def register_import(
             "--index",
             help="CSV with a row per letter: file, child_record_id, iro, team, review_date, "
             "review_number, age_band, and optionally legal_status, participation, "
-            "permanence_plan, contingency, previous_review, decisions_sent, record_sent.",
+            "permanence_plan, contingency, previous_review, decisions_sent, record_sent, review_record (a YAML path).",
             dir_okay=False,
         ),
     ],

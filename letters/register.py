@@ -206,6 +206,7 @@ class IndexRow(BaseModel):
     previous_review: dt.date | None = None
     decisions_sent: dt.date | None = None
     record_sent: dt.date | None = None
+    review_record: str | None = None  # the review record YAML, if there is one (for packs)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -258,45 +259,70 @@ def read_index(path: Path) -> list[IndexRow]:
     return rows
 
 
-def import_folder(
-    engine: Any, folder: Path, index: Path, checker: Any, progress: Any = None
-) -> ImportResult:
-    """Import letters written elsewhere, checking each; all in one transaction.
+@dataclass(frozen=True)
+class CheckedLetter:
+    """A letter from an import index, read and checked, ready to register."""
 
-    Re-importing the same letters changes nothing: a letter is known by its review and its
-    SHA-256. A letter that cannot be read is reported and left out; the rest are imported.
-    """
+    row: IndexRow
+    path: Path
+    report: LetterReport
+
+
+def check_imports(
+    folder: Path, index: Path, checker: Any, progress: Any = None
+) -> tuple[list[CheckedLetter], list[str]]:
+    """Read and check every letter an index lists; return them and the unreadable ones."""
     from .check import CheckRequest
-    from .db import session
-    from .models import Review
+    from .required import permanence_findings
+    from .rules import rule_book
     from .textio import UnreadableLetter, read_letter
 
     rows = read_index(index)
-    result = ImportResult()
+    unreadable: list[str] = []
     texts: list[tuple[IndexRow, Path, str]] = []
     for row in rows:
         path = (folder / row.file).resolve()
         try:
             texts.append((row, path, read_letter(path).text))
         except UnreadableLetter as exc:
-            result.unreadable.append(str(exc))
+            unreadable.append(str(exc))
     reports = checker.check(
         [CheckRequest(path=path, text=text, band=row.age_band) for row, path, text in texts],
         progress=progress,
     )
-    from .required import permanence_findings
-    from .rules import rule_book
-
     book = rule_book(checker.rules_folder)
+    checked = []
+    for (row, path, text), report in zip(texts, reports, strict=True):
+        # The permanence checks need only the plan, so they run on imported letters too.
+        extra = permanence_findings(
+            text, row.review_number, row.permanence_plan, row.contingency, book
+        )
+        full = LetterReport(
+            path=report.path,
+            text=report.text,
+            findings=report.findings + extra,
+            readability=report.readability,
+            model=report.model,
+        )
+        checked.append(CheckedLetter(row, path, full))
+    return checked, unreadable
+
+
+def store_imports(engine: Any, folder: Path, letters: list[CheckedLetter]) -> ImportResult:
+    """Register checked letters and their reviews, all in one transaction."""
+    from .db import session
+    from .models import Review
+
+    result = ImportResult()
     with session(engine) as db:
-        for (row, path, text), report in zip(texts, reports, strict=True):
+        for item in letters:
+            row = item.row
             rid = review_id(row.child_record_id, row.review_date, row.review_number)
             months = 3 if row.review_number == 1 else 6
             this_due = None
             if row.previous_review is not None:
-                this_due = row.previous_review + relativedelta(
-                    months=3 if row.review_number == 2 else 6
-                )
+                gap = 3 if row.review_number == 2 else 6
+                this_due = row.previous_review + relativedelta(months=gap)
             values = {
                 "child_ref": row.child_record_id,
                 "iro": row.iro,
@@ -324,18 +350,26 @@ def import_folder(
                 for key, value in values.items():
                     setattr(review, key, value)
             db.flush()
-            # The permanence checks need only the plan, so they run on imported letters too.
-            extra = permanence_findings(
-                text, row.review_number, row.permanence_plan, row.contingency, book
-            )
-            full = LetterReport(
-                path=report.path,
-                text=report.text,
-                findings=report.findings + extra,
-                readability=report.readability,
-                model=report.model,
-            )
-            document, added = _add_document(db, review, "letter", path, sha256_of(path))
-            _set_check(db, document, check_summary(full, row.review_number, bool(row.contingency)))
+            if row.review_record:
+                record_path = (folder / row.review_record).resolve()
+                if record_path.is_file():
+                    _add_document(db, review, "record", record_path, sha256_of(record_path))
+            document, added = _add_document(db, review, "letter", item.path, sha256_of(item.path))
+            summary = check_summary(item.report, row.review_number, bool(row.contingency))
+            _set_check(db, document, summary)
             (result.added if added else result.unchanged).append(rid)
+    return result
+
+
+def import_folder(
+    engine: Any, folder: Path, index: Path, checker: Any, progress: Any = None
+) -> ImportResult:
+    """Import letters written elsewhere, checking each; the register part is one transaction.
+
+    Re-importing the same letters changes nothing: a letter is known by its review and its
+    SHA-256. A letter that cannot be read is reported and left out; the rest are imported.
+    """
+    checked, unreadable = check_imports(folder, index, checker, progress)
+    result = store_imports(engine, folder, checked)
+    result.unreadable = unreadable
     return result
