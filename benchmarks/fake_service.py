@@ -134,15 +134,15 @@ def make_year(
         make_environment,
         render_document,
     )
-    from letters.timescales import compute
+    from letters.timescales import compute, is_working_day
 
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     env = make_environment(None)
     settings = Settings()
     rows = []
-    working_days = [start + dt.timedelta(days=d) for d in range(365)]
-    working_days = [d for d in working_days if d.weekday() < 5]
+    days = [start + dt.timedelta(days=d) for d in range(365)]
+    working_days = [d for d in days if is_working_day(d)]
     for index in range(reviews):
         date = working_days[index * len(working_days) // reviews]
         data = make_record(rng, index, date)

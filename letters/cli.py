@@ -587,24 +587,89 @@ def new(
 
 @app.command()
 def due(
-    review: Annotated[Path, typer.Argument(help="The review record (YAML).", dir_okay=False)],
+    review: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A review record (YAML): its dates. Without one: the register's timeliness.",
+            dir_okay=False,
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The day to judge from (default: today).")
+    ] = None,
+    year_from: Annotated[
+        str | None,
+        typer.Option("--year-from", help="Start of the year's figures (default: 12 months back)."),
+    ] = None,
+    db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Print the statutory dates that follow from a review: decisions, record, next review.
+    """Print what is due: one review's statutory dates, or the register's timeliness.
+
+    From the register, per IRO: decisions not sent within 5 working days, records not
+    finished within 20 (or the local target), next reviews due in the coming 4 weeks or
+    overdue; and the year's figures for the annual report.
 
     Example: letters due samples/amira-second-review.yaml
+    Example: letters due --as-of 2026-11-25 --db letters.db
     """
-    from .draft import timescales_for
-    from .records import load_record
 
     def action() -> None:
         settings = _settings(config)
-        record = load_record(review)
-        from .render import ordinal
+        if review is not None:
+            from .draft import timescales_for
+            from .records import load_record
+            from .render import ordinal
 
-        typer.echo(f"{record.child.name}: {ordinal(record.review.number)} review")
-        for line in _timescale_lines(timescales_for(record, settings)):
-            typer.echo(line)
+            record = load_record(review)
+            typer.echo(f"{record.child.name}: {ordinal(record.review.number)} review")
+            for line in _timescale_lines(timescales_for(record, settings)):
+                typer.echo(line)
+            return
+        from .db import open_register
+        from .timeliness import due_report, to_text
+
+        day = _date(as_of, "--as-of") if as_of else dt.date.today()
+        start = _date(year_from, "--year-from") if year_from else None
+        engine = open_register(_database(db, settings))
+        try:
+            typer.echo(to_text(due_report(engine, day, start)), nl=False)
+        finally:
+            engine.dispose()
+
+    _run(action)
+
+
+@app.command()
+def permanence(
+    date_from: Annotated[str | None, typer.Option("--from", help="First review date.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last review date.")] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Or a period: 2026, 2026-H1, 2026-Q3, 2026-09.")
+    ] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """List second reviews: is the permanence plan and its contingency recorded and explained?
+
+    The ones that fall short come first: no plan or contingency recorded, a letter that does
+    not explain them (from the automatic check), or a review held late.
+
+    Example: letters permanence --period 2026-Q3
+    """
+
+    def action() -> None:
+        from .db import open_register
+        from .permanence_view import second_reviews, to_csv, to_text
+
+        first, last = _dates(date_from, date_to, period)
+        engine = open_register(_database(db, _settings(config)))
+        try:
+            rows = second_reviews(engine, first, last)
+        finally:
+            engine.dispose()
+        typer.echo((to_csv if csv_out else to_text)(rows), nl=False)
 
     _run(action)
 

@@ -308,16 +308,33 @@ def check_imports(
     return checked, unreadable
 
 
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def store_imports(engine: Any, folder: Path, letters: list[CheckedLetter]) -> ImportResult:
     """Register checked letters and their reviews, all in one transaction."""
+    from sqlalchemy import select
+
     from .db import session
-    from .models import Review
+    from .models import Document, LetterCheck, Review
 
     result = ImportResult()
+    ids = [
+        review_id(i.row.child_record_id, i.row.review_date, i.row.review_number) for i in letters
+    ]
     with session(engine) as db:
-        for item in letters:
+        # What is there already, in a few queries rather than one a letter.
+        reviews: dict[str, Any] = {}
+        documents: dict[tuple[str, str, str], Any] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            reviews.update(
+                (r.id, r) for r in db.scalars(select(Review).where(Review.id.in_(chunk)))
+            )
+            for d in db.scalars(select(Document).where(Document.review_id.in_(chunk))):
+                documents[(d.review_id, d.kind, d.sha256)] = d
+        for rid, item in zip(ids, letters, strict=True):
             row = item.row
-            rid = review_id(row.child_record_id, row.review_date, row.review_number)
             months = 3 if row.review_number == 1 else 6
             this_due = None
             if row.previous_review is not None:
@@ -342,22 +359,33 @@ def store_imports(engine: Any, folder: Path, letters: list[CheckedLetter]) -> Im
                 "record_sent": row.record_sent,
                 "source": "import",
             }
-            review = db.get(Review, rid)
+            review = reviews.get(rid)
             if review is None:
-                review = Review(id=rid, **values)
+                review = reviews[rid] = Review(id=rid, **values)
                 db.add(review)
             else:
                 for key, value in values.items():
                     setattr(review, key, value)
-            db.flush()
-            if row.review_record:
-                record_path = (folder / row.review_record).resolve()
-                if record_path.is_file():
-                    _add_document(db, review, "record", record_path, sha256_of(record_path))
-            document, added = _add_document(db, review, "letter", item.path, sha256_of(item.path))
-            summary = check_summary(item.report, row.review_number, bool(row.contingency))
-            _set_check(db, document, summary)
-            (result.added if added else result.unchanged).append(rid)
+            files = [("letter", item.path)]
+            if row.review_record and (folder / row.review_record).is_file():
+                files.insert(0, ("record", (folder / row.review_record).resolve()))
+            for kind, path in files:
+                sha = sha256_of(path)
+                document = documents.get((rid, kind, sha))
+                added = document is None
+                if document is None:
+                    document = Document(review=review, kind=kind, path=str(path), sha256=sha)
+                    documents[(rid, kind, sha)] = document
+                    db.add(document)
+                document.path = str(path)
+                if kind == "letter":
+                    summary = check_summary(item.report, row.review_number, bool(row.contingency))
+                    if document.check is None:
+                        document.check = LetterCheck(**summary)
+                    else:
+                        for key, value in summary.items():
+                            setattr(document.check, key, value)
+                    (result.added if added else result.unchanged).append(rid)
     return result
 
 
