@@ -404,7 +404,8 @@ def register_import(
             "--index",
             help="CSV with a row per letter: file, child_record_id, iro, team, review_date, "
             "review_number, age_band, and optionally legal_status, participation, "
-            "permanence_plan, contingency, previous_review, decisions_sent, record_sent, review_record (a YAML path).",
+            "permanence_plan, contingency, previous_review, decisions_sent, record_sent, "
+            "review_record (a YAML path).",
             dir_okay=False,
         ),
     ],
@@ -528,9 +529,10 @@ def sample(
     """
 
     def action() -> None:
-        from .audit import build_pack, load_rubric
+        from .audit import build_pack, rubric_for
         from .db import open_register
-        from .sampling import SampleRequest, draw_sample, sample_reviews
+        from .errors import RefusedOverwrite
+        from .sampling import SampleRequest, discard_sample, draw_sample, sample_reviews
 
         request = SampleRequest(
             date_from=_date(date_from, "--from"),
@@ -543,11 +545,18 @@ def sample(
             exclude_recent=exclude_recent,
             pseudonymise=pseudonymise,
         )
-        rubric = load_rubric()
-        engine = open_register(_database(db, _settings(config)))
+        settings = _settings(config)
+        rubric = rubric_for(settings)
+        if out.exists() and any(out.iterdir()) and not force:
+            raise RefusedOverwrite([out])
+        engine = open_register(_database(db, settings))
         try:
             sample_id = draw_sample(engine, request)
-            written = build_pack(engine, sample_id, out, rubric, force=force)
+            try:
+                written = build_pack(engine, sample_id, out, rubric, force=force, settings=settings)
+            except BaseException:
+                discard_sample(engine, sample_id)  # no sample without its pack
+                raise
             items = sample_reviews(engine, sample_id)
         finally:
             engine.dispose()
@@ -558,6 +567,120 @@ def sample(
         for code, rid, stratum in items:
             shown = code if pseudonymise else f"{code}  {rid}"
             typer.echo(f"  {shown}  [{stratum}]")
+
+    _run(action)
+
+
+audit_app = typer.Typer(
+    help="Peer review: bring reviewers' scores in, and report what they found.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("import")
+def audit_import(
+    forms: Annotated[list[Path], typer.Argument(help="Completed audit forms (.csv or .docx).")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Bring reviewers' completed audit forms (CSV or Word) into the register.
+
+    Each file is all or nothing: an unknown letter, a score off the scale or a reviewer
+    scoring the same letter twice is named with its file and row, and nothing from that file
+    goes in. The other files are still imported.
+
+    Example: letters audit import pack/S3-001-form.csv reviewer-b/S3-001-form.docx
+    """
+
+    def action() -> int:
+        from .audit import import_scores, rubric_for
+        from .db import open_register
+
+        settings = _settings(config)
+        engine = open_register(_database(db, settings))
+        try:
+            summary = import_scores(engine, forms, rubric_for(settings))
+        finally:
+            engine.dispose()
+        for done in summary.imported:
+            letters = len(done.letters)
+            typer.echo(
+                f"{done.path}: {done.scores} score{'s' if done.scores != 1 else ''} for "
+                f"{letters} letter{'s' if letters != 1 else ''} by {', '.join(done.reviewers)}"
+            )
+        for problem in summary.failed:
+            typer.echo(f"Error: {problem}", err=True)
+        return int(ExitCode.OK if summary.ok else ExitCode.INVALID_INPUT)
+
+    raise typer.Exit(_run(action))
+
+
+class ReportFormat(StrEnum):
+    """Formats of the audit report."""
+
+    html = "html"
+    docx = "docx"
+    md = "md"
+
+
+@audit_app.command("report")
+def audit_report(
+    date_from: Annotated[str | None, typer.Option("--from", help="First review date.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last review date.")] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Or a period: 2026, 2026-H1, 2026-Q3, 2026-09.")
+    ] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="html, docx or md.")
+    ] = ReportFormat.html,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="File to write (default audit-report.<format> here).", dir_okay=False
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the report file.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Report what peer reviewers found: by criterion, by IRO, over time, and agreement.
+
+    Example: letters audit report --period 2026-H1 --format docx --out audit-2026-h1.docx
+    """
+
+    def action() -> None:
+        from . import audit_report as reports
+        from .audit import rubric_for
+        from .db import open_register
+        from .output import write_files
+
+        first, last = _dates(date_from, date_to, period)
+        settings = _settings(config)
+        rubric = rubric_for(settings)
+        engine = open_register(_database(db, settings))
+        try:
+            report = reports.build_audit_report(
+                engine, first, last, [(c.id, c.title) for c in rubric.criteria]
+            )
+        finally:
+            engine.dispose()
+        target = out or Path(f"audit-report.{output_format.value}")
+        files: dict[Path, bytes] = {}
+        if output_format is ReportFormat.html:
+            files[target] = reports.to_html(report).encode("utf-8")
+        elif output_format is ReportFormat.docx:
+            files[target] = reports.to_docx(report)
+        else:
+            charts = reports.charts(report)
+            names = {key: f"{target.stem}-{name}" for key, name in reports.CHART_FILES.items()}
+            files[target] = reports.to_markdown(report, {k: names[k] for k in charts}).encode()
+            files.update((target.parent / names[k], png) for k, png in charts.items())
+        write_files(files, force=force)
+        typer.echo(
+            f"Wrote {target}: {report.scores} scores of {report.letters} letters by "
+            f"{report.reviewers} reviewer{'s' if report.reviewers != 1 else ''}."
+        )
 
     _run(action)
 

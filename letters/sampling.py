@@ -196,3 +196,14 @@ def sample_reviews(engine: Any, sample_id: int) -> list[tuple[str, str, str]]:
             select(SampleItem).where(SampleItem.sample_id == sample_id).order_by(SampleItem.code)
         )
         return [(i.code, i.review_id, i.stratum) for i in items]
+
+
+def discard_sample(engine: Any, sample_id: int) -> None:
+    """Remove a sample whose pack could not be written, so no half-made sample stays."""
+    from .db import session
+    from .models import Sample
+
+    with session(engine) as db:
+        sample = db.get(Sample, sample_id)
+        if sample is not None:
+            db.delete(sample)

@@ -229,11 +229,37 @@ def test_bad_settings_file_is_named(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("command", ["draft", "new", "due", "validate"])
-def test_every_command_has_help_with_an_example(command: str) -> None:
-    result = runner.invoke(app, [command, "--help"])
+def all_commands() -> list[list[str]]:
+    """Return every command and sub-command, as the words typed after `letters`."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    found: list[list[str]] = []
+
+    def walk(command: object, words: list[str]) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, [*words, name])
+        else:
+            found.append(words)
+
+    walk(group, [])
+    return found
+
+
+def test_the_commands() -> None:
+    assert sorted(" ".join(c) for c in all_commands()) == [
+        "audit import", "audit report", "check", "draft", "due", "new", "permanence",
+        "register import", "register sent", "sample", "validate",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", all_commands(), ids=" ".join)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
-    assert "Example: letters " + command in result.stdout
+    assert "Example: letters " + " ".join(command) in result.stdout
 
 
 def test_top_level_help_documents_exit_codes() -> None:

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from letters.check import Checker, CheckRequest
-from letters.resources import data_dir
 from letters.records import load_record
+from letters.resources import data_dir
 from letters.rules import PACKS, RuleFileError, load_rules, load_word_pack, load_word_rules
 
 from .conftest import SAMPLES
