@@ -19,17 +19,94 @@ from typing import Any
 import yaml
 from dateutil.relativedelta import relativedelta
 
-FIRST = ["Amelia", "Oliver", "Isla", "Noah", "Ava", "Leo", "Mia", "Arlo", "Ivy", "Finley",
-         "Poppy", "Reggie", "Willow", "Teddy", "Daisy", "Alfie", "Rosie", "Jude", "Evie", "Kai",
-         "Maya", "Ezra", "Nia", "Otis", "Zara", "Rory", "Lola", "Ronnie", "Elsie", "Harley"]
-ADULTS = ["Karen", "Paul", "Nicola", "Gareth", "Joanne", "Darren", "Claire", "Wayne", "Lisa",
-          "Mark", "Tracey", "Dean", "Hayley", "Craig", "Gemma", "Lee", "Stacey", "Ryan"]
-SURNAMES = ["Ashdown", "Brennick", "Carrow", "Dunmore", "Elstow", "Fenwright", "Garside",
-            "Holloway", "Ibbotson", "Jessop", "Kettering", "Loxley", "Marchbank", "Norcott",
-            "Oakridge", "Pennock", "Quarrie", "Rowntree", "Sallow", "Thistleton"]
-IRO_NAMES = ["Priya Shah", "Tom Reilly", "Helen Marsh", "Dev Okonjo", "Ruth Callan",
-             "Sam Whitlock", "Nadia Farouk", "Owen Pryce", "Grace Ambler", "Joe Linden",
-             "Fiona Tait", "Marcus Oyelaran"]
+FIRST = [
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "Noah",
+    "Ava",
+    "Leo",
+    "Mia",
+    "Arlo",
+    "Ivy",
+    "Finley",
+    "Poppy",
+    "Reggie",
+    "Willow",
+    "Teddy",
+    "Daisy",
+    "Alfie",
+    "Rosie",
+    "Jude",
+    "Evie",
+    "Kai",
+    "Maya",
+    "Ezra",
+    "Nia",
+    "Otis",
+    "Zara",
+    "Rory",
+    "Lola",
+    "Ronnie",
+    "Elsie",
+    "Harley",
+]
+ADULTS = [
+    "Karen",
+    "Paul",
+    "Nicola",
+    "Gareth",
+    "Joanne",
+    "Darren",
+    "Claire",
+    "Wayne",
+    "Lisa",
+    "Mark",
+    "Tracey",
+    "Dean",
+    "Hayley",
+    "Craig",
+    "Gemma",
+    "Lee",
+    "Stacey",
+    "Ryan",
+]
+SURNAMES = [
+    "Ashdown",
+    "Brennick",
+    "Carrow",
+    "Dunmore",
+    "Elstow",
+    "Fenwright",
+    "Garside",
+    "Holloway",
+    "Ibbotson",
+    "Jessop",
+    "Kettering",
+    "Loxley",
+    "Marchbank",
+    "Norcott",
+    "Oakridge",
+    "Pennock",
+    "Quarrie",
+    "Rowntree",
+    "Sallow",
+    "Thistleton",
+]
+IRO_NAMES = [
+    "Priya Shah",
+    "Tom Reilly",
+    "Helen Marsh",
+    "Dev Okonjo",
+    "Ruth Callan",
+    "Sam Whitlock",
+    "Nadia Farouk",
+    "Owen Pryce",
+    "Grace Ambler",
+    "Joe Linden",
+    "Fiona Tait",
+    "Marcus Oyelaran",
+]
 TEAMS = ["North", "South", "East", "West"]
 PLANS = ["return_home", "special_guardianship", "adoption", "long_term_fostering",
          "residential", "staying_put", "independence", "child_arrangements_order"]  # fmt: skip
@@ -44,7 +121,7 @@ def _plan_for(rng: random.Random, age: int) -> tuple[str, str]:
         pool = ["long_term_fostering", "return_home", "special_guardianship", "residential",
                 "child_arrangements_order"]  # fmt: skip
     plan = rng.choice(pool)
-    contingency = rng.choice([p for p in PLANS if p != plan and p != "adoption" or age < 5 and p != plan])
+    contingency = rng.choice([p for p in PLANS if p != plan and (p != "adoption" or age < 5)])
     return plan, contingency
 
 
@@ -86,16 +163,34 @@ def make_record(rng: random.Random, index: int, review_date: dt.date) -> dict[st
             "attendees": [
                 {"name": first, "role": "child", "attendance": attendance},
                 {"name": f"{mother} {surname}", "role": "mother", "attendance": "virtual"},
-                {"name": f"{carer1} {rng.choice(SURNAMES)}", "role": "carer", "attendance": "in_person"},
-                {"name": f"{carer2} {rng.choice(SURNAMES)}", "role": "carer", "attendance": "in_person"},
-                {"name": f"{worker} {rng.choice(SURNAMES)}", "role": "social_worker", "attendance": "in_person"},
-            ],  # fmt: skip
+                {
+                    "name": f"{carer1} {rng.choice(SURNAMES)}",
+                    "role": "carer",
+                    "attendance": "in_person",
+                },
+                {
+                    "name": f"{carer2} {rng.choice(SURNAMES)}",
+                    "role": "carer",
+                    "attendance": "in_person",
+                },
+                {
+                    "name": f"{worker} {rng.choice(SURNAMES)}",
+                    "role": "social_worker",
+                    "attendance": "in_person",
+                },
+            ],
         },
-        "views": {} if participation == "PN0" else {"child": rng.choice([
-            f"I like living with {carer1} and {carer2}. I want to see Mum more.",
-            "I am happy at school and I have made new friends.",
-            f"I want to stay where I am. {carer1} helps me with my homework.",
-        ])},  # fmt: skip
+        "views": {}
+        if participation == "PN0"
+        else {
+            "child": rng.choice(
+                [
+                    f"I like living with {carer1} and {carer2}. I want to see Mum more.",
+                    "I am happy at school and I have made new friends.",
+                    f"I want to stay where I am. {carer1} helps me with my homework.",
+                ]
+            )
+        },
         "decisions": [
             {
                 "action": "Arrange a dental check-up.",
@@ -118,7 +213,10 @@ def make_record(rng: random.Random, index: int, review_date: dt.date) -> dict[st
         plan, contingency = _plan_for(rng, age)
         record["permanence"] = {"plan": plan, "contingency": contingency}
     if rng.random() < 0.3:
-        record["child"]["preferred_terms"] = {"family_time": "time with Mum", "review": "my meeting"}
+        record["child"]["preferred_terms"] = {
+            "family_time": "time with Mum",
+            "review": "my meeting",
+        }
     return record
 
 
@@ -154,10 +252,14 @@ def make_year(
         if record.review.number >= 2 and rng.random() < 0.25:
             # Some second reviews leave out the back-up plan, as a peer reviewer would find.
             letter = "\n\n".join(
-                b for b in letter.split("\n\n") if "back-up plan" not in b and "cannot happen" not in b
+                b
+                for b in letter.split("\n\n")
+                if "back-up plan" not in b and "cannot happen" not in b
             )
         stem = f"review-{index:05d}"
-        (folder / f"{stem}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        (folder / f"{stem}.yaml").write_text(
+            yaml.safe_dump(data, sort_keys=False), encoding="utf-8"
+        )
         (folder / f"{stem}.md").write_text(letter, encoding="utf-8")
         plan = record.permanence
         rows.append(
@@ -174,7 +276,9 @@ def make_year(
                 "permanence_plan": plan.plan if plan else "",
                 "contingency": plan.contingency or "" if plan else "",
                 "previous_review": str(record.review.previous_review or ""),
-                "decisions_sent": str(times.decisions_due - dt.timedelta(days=rng.choice([0, 1, 2, -3]))),
+                "decisions_sent": str(
+                    times.decisions_due - dt.timedelta(days=rng.choice([0, 1, 2, -3]))
+                ),
                 "record_sent": str(times.record_due - dt.timedelta(days=rng.choice([0, 3, 5, -4]))),
                 "review_record": f"{stem}.yaml",
             }

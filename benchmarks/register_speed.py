@@ -79,8 +79,15 @@ def main() -> None:
 
         from sqlalchemy import select
 
-        criteria = ["written_to_child", "childs_voice", "decisions_clear", "own_words",
-                    "easy_to_read", "next_steps_and_contacts", "warm_and_strengths_based"]  # fmt: skip
+        criteria = [
+            "written_to_child",
+            "childs_voice",
+            "decisions_clear",
+            "own_words",
+            "easy_to_read",
+            "next_steps_and_contacts",
+            "warm_and_strengths_based",
+        ]
         with session(engine) as db:
             items = list(db.scalars(select(SampleItem).where(SampleItem.sample_id == sample_id)))
             for n, item in enumerate(items):
