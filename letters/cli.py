@@ -430,7 +430,12 @@ def register_import(
         try:
             with typer.progressbar(length=0, label="Checking", file=sys.stderr) as bar:
                 result = import_folder(
-                    engine, folder, index, checker_for(settings), progress=bar.update
+                    engine,
+                    folder,
+                    index,
+                    checker_for(settings),
+                    progress=bar.update,
+                    local=settings.timescales,
                 )
         finally:
             engine.dispose()
@@ -489,7 +494,10 @@ def sample(
     date_from: Annotated[str, typer.Option("--from", help="First review date (YYYY-MM-DD).")],
     date_to: Annotated[str, typer.Option("--to", help="Last review date (YYYY-MM-DD).")],
     seed: Annotated[
-        int, typer.Option("--seed", help="The random seed: record it with the sample.")
+        int,
+        typer.Option(
+            "--seed", help="The random seed: record it with the sample.", min=0, max=2**63 - 1
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder for the audit pack.", file_okay=False)],
     n: Annotated[int | None, typer.Option("--n", help="How many letters.", min=1)] = None,
@@ -547,8 +555,13 @@ def sample(
         )
         settings = _settings(config)
         rubric = rubric_for(settings)
-        if out.exists() and any(out.iterdir()) and not force:
-            raise RefusedOverwrite([out])
+        if out.exists() and any(out.iterdir()):
+            if pseudonymise:
+                # An external auditor's pack goes in an empty folder: --force must never leave
+                # an earlier pack's named letters beside the pseudonymised ones.
+                raise UsageProblem(f"{out}: a pseudonymised pack needs an empty folder")
+            if not force:
+                raise RefusedOverwrite([out])
         engine = open_register(_database(db, settings))
         try:
             sample_id = draw_sample(engine, request)

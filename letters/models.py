@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -118,8 +119,9 @@ class Sample(Base):
     all_second_reviews: Mapped[bool] = mapped_column(Boolean, default=False)
     exclude_recent: Mapped[bool] = mapped_column(Boolean, default=False)
     pseudonymised: Mapped[bool] = mapped_column(Boolean, default=False)
-    seed: Mapped[int] = mapped_column(Integer)
-    frame: Mapped[str] = mapped_column(Text)  # JSON list of the review ids sampled from
+    seed: Mapped[int] = mapped_column(BigInteger)
+    frame: Mapped[str] = mapped_column(Text)  # JSON list of the review ids in the period
+    excluded: Mapped[str | None] = mapped_column(Text)  # JSON: left out as sampled last period
     pack: Mapped[str | None] = mapped_column(String(1000))
 
     items: Mapped[list[SampleItem]] = relationship(
@@ -138,7 +140,7 @@ class SampleItem(Base):
     )
     review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id"), primary_key=True)
     code: Mapped[str] = mapped_column(String(40))  # e.g. S3-007
-    stratum: Mapped[str] = mapped_column(String(300))
+    stratum: Mapped[str] = mapped_column(String(1000))
 
     sample: Mapped[Sample] = relationship(back_populates="items")
     review: Mapped[Review] = relationship()

@@ -13,11 +13,12 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .config import TimescaleSettings
 from .errors import InvalidFileError, Problem
 from .findings import LetterReport
 from .records import ParticipationCode, PermanencePlan, ReviewRecord
 from .render import AGE_BANDS, age_band
-from .timescales import Timescales, add_working_days
+from .timescales import LATER_REVIEW_MONTHS, SECOND_REVIEW_MONTHS, Timescales, add_working_days
 from .yamlfile import field_path
 
 
@@ -192,10 +193,10 @@ class IndexRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    file: str = Field(min_length=1)
-    child_record_id: str = Field(min_length=1)
-    iro: str = Field(min_length=1)
-    team: str | None = None
+    file: str = Field(min_length=1, max_length=1000)
+    child_record_id: str = Field(min_length=1, max_length=64)
+    iro: str = Field(min_length=1, max_length=200)
+    team: str | None = Field(default=None, max_length=200)
     review_date: dt.date
     review_number: int = Field(ge=1)
     age_band: str
@@ -312,13 +313,19 @@ def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def store_imports(engine: Any, folder: Path, letters: list[CheckedLetter]) -> ImportResult:
+def store_imports(
+    engine: Any,
+    folder: Path,
+    letters: list[CheckedLetter],
+    local: TimescaleSettings | None = None,
+) -> ImportResult:
     """Register checked letters and their reviews, all in one transaction."""
     from sqlalchemy import select
 
     from .db import session
     from .models import Document, LetterCheck, Review
 
+    local = local or TimescaleSettings()
     result = ImportResult()
     ids = [
         review_id(i.row.child_record_id, i.row.review_date, i.row.review_number) for i in letters
@@ -335,11 +342,17 @@ def store_imports(engine: Any, folder: Path, letters: list[CheckedLetter]) -> Im
                 documents[(d.review_id, d.kind, d.sha256)] = d
         for rid, item in zip(ids, letters, strict=True):
             row = item.row
-            months = 3 if row.review_number == 1 else 6
+            months = SECOND_REVIEW_MONTHS if row.review_number == 1 else LATER_REVIEW_MONTHS
             this_due = None
             if row.previous_review is not None:
-                gap = 3 if row.review_number == 2 else 6
+                gap = SECOND_REVIEW_MONTHS if row.review_number == 2 else LATER_REVIEW_MONTHS
                 this_due = row.previous_review + relativedelta(months=gap)
+            target = local.record_target_working_days
+            record_target_due = (
+                add_working_days(row.review_date, target)
+                if target is not None and target != local.record_working_days
+                else None
+            )
             values = {
                 "child_ref": row.child_record_id,
                 "iro": row.iro,
@@ -352,8 +365,9 @@ def store_imports(engine: Any, folder: Path, letters: list[CheckedLetter]) -> Im
                 "contingency": row.contingency,
                 "participation": row.participation,
                 "this_review_due": this_due,
-                "decisions_due": add_working_days(row.review_date, 5),
-                "record_due": add_working_days(row.review_date, 20),
+                "decisions_due": add_working_days(row.review_date, local.decisions_working_days),
+                "record_due": add_working_days(row.review_date, local.record_working_days),
+                "record_target_due": record_target_due,
                 "next_review_due": row.review_date + relativedelta(months=months),
                 "decisions_sent": row.decisions_sent,
                 "record_sent": row.record_sent,
@@ -390,7 +404,12 @@ def store_imports(engine: Any, folder: Path, letters: list[CheckedLetter]) -> Im
 
 
 def import_folder(
-    engine: Any, folder: Path, index: Path, checker: Any, progress: Any = None
+    engine: Any,
+    folder: Path,
+    index: Path,
+    checker: Any,
+    progress: Any = None,
+    local: TimescaleSettings | None = None,
 ) -> ImportResult:
     """Import letters written elsewhere, checking each; the register part is one transaction.
 
@@ -398,6 +417,6 @@ def import_folder(
     SHA-256. A letter that cannot be read is reported and left out; the rest are imported.
     """
     checked, unreadable = check_imports(folder, index, checker, progress)
-    result = store_imports(engine, folder, checked)
+    result = store_imports(engine, folder, checked, local)
     result.unreadable = unreadable
     return result

@@ -102,7 +102,9 @@ def _frame(db: Any, request: SampleRequest) -> list[Any]:
 
 
 def _recently_sampled(db: Any, request: SampleRequest) -> set[str]:
-    """Return reviews already in a sample of the last period (same length, just before)."""
+    """Return reviews in samples of the last period: samples that began before this one and
+    ended within one period's length before it (rolling periods overlap). Samples of this
+    same period do not count, so the same command still draws the same sample."""
     from sqlalchemy import select
 
     from .models import Sample, SampleItem
@@ -112,7 +114,7 @@ def _recently_sampled(db: Any, request: SampleRequest) -> set[str]:
     query = (
         select(SampleItem.review_id)
         .join(Sample)
-        .where(Sample.date_to >= since, Sample.date_from <= request.date_to)
+        .where(Sample.date_to >= since, Sample.date_from < request.date_from)
     )
     return set(db.scalars(query))
 
@@ -138,6 +140,11 @@ def draw_sample(engine: Any, request: SampleRequest) -> int:
             )
         excluded = _recently_sampled(db, request) if request.exclude_recent else set()
         eligible = [r for r in frame if r.id not in excluded]
+        if not eligible:
+            raise SampleError(
+                f"every letter from {request.date_from} to {request.date_to} was sampled in "
+                "the last period; leave out --exclude-recent to sample them again"
+            )
         chosen: list[tuple[Any, str]] = []
         if request.all_second_reviews:
             chosen += [(r, "every second review") for r in eligible if r.review_number == 2]
@@ -167,6 +174,7 @@ def draw_sample(engine: Any, request: SampleRequest) -> int:
             pseudonymised=request.pseudonymise,
             seed=request.seed,
             frame=json.dumps([r.id for r in frame]),
+            excluded=json.dumps(sorted(r.id for r in frame if r.id in excluded)),
         )
         db.add(sample)
         db.flush()

@@ -105,14 +105,39 @@ def test_every_second_review_and_percent(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_exclude_recent(tmp_path: Path) -> None:
+def test_exclude_recent_leaves_out_last_periods_letters(tmp_path: Path) -> None:
     engine = open_register(fill(tmp_path / "letters.db"))
-    first = {rid for _, rid, _ in sample_reviews(engine, draw_sample(engine, REQUEST))}
-    again = SampleRequest(
-        REQUEST.date_from, REQUEST.date_to, seed=42, size=12, by=("iro",), exclude_recent=True
+    winter = SampleRequest(dt.date(2026, 1, 1), dt.date(2026, 3, 31), seed=3, size=15)
+    before = {rid for _, rid, _ in sample_reviews(engine, draw_sample(engine, winter))}
+    rolling = SampleRequest(
+        dt.date(2026, 2, 1), dt.date(2026, 4, 30), seed=3, size=10, exclude_recent=True
     )
-    second = {rid for _, rid, _ in sample_reviews(engine, draw_sample(engine, again))}
-    assert not first & second
+    first_id = draw_sample(engine, rolling)
+    first = {rid for _, rid, _ in sample_reviews(engine, first_id)}
+    again = {rid for _, rid, _ in sample_reviews(engine, draw_sample(engine, rolling))}
+    assert not before & first
+    assert first == again  # a sample of the same period does not exclude itself
+    with session(engine) as db:
+        sample = db.get(Sample, first_id)
+        assert sample is not None
+        excluded = json.loads(sample.excluded or "[]")
+    assert excluded and set(excluded) <= before
+    engine.dispose()
+
+
+def test_exclude_recent_with_nothing_left(tmp_path: Path) -> None:
+    engine = open_register(fill(tmp_path / "letters.db", reviews=4))
+    period = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    draw_sample(engine, SampleRequest(*period, seed=1, size=10))
+    later = SampleRequest(
+        dt.date(2026, 1, 5), dt.date(2026, 1, 31), seed=1, size=2, exclude_recent=True
+    )
+    with pytest.raises(SampleError) as caught:
+        draw_sample(engine, later)
+    assert str(caught.value) == (
+        "every letter from 2026-01-05 to 2026-01-31 was sampled in the last period; "
+        "leave out --exclude-recent to sample them again"
+    )
     engine.dispose()
 
 

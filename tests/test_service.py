@@ -128,3 +128,15 @@ def test_permanence_lists_second_reviews_without_a_contingency(service: tuple[st
     # Those that fall short come first.
     statuses = [r["status"] for r in rows]
     assert statuses == sorted(statuses, key=["falls short", "not known", "ok"].index)
+
+
+def test_pseudonymised_pack_needs_an_empty_folder(service: tuple[str, Path]) -> None:
+    db, root = service
+    folder = root / "pack1"  # holds a named pack already
+    result = runner.invoke(
+        app,
+        ["sample", *PERIOD, "--n", "5", "--seed", "1", "--pseudonymise", "--force",
+         "--out", str(folder), "--db", db],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {folder}: a pseudonymised pack needs an empty folder\n"
