@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import Any, NamedTuple
 
+from dateutil.relativedelta import relativedelta
+
 from .errors import LettersError, UsageProblem
 from .models import LetterCheck
+from .render import short_date
 
 LEVELS = (1, 2, 3, 4)  # the rubric's four-point scale, 4 best
 GOOD_AGREEMENT = 0.8  # Krippendorff: rely on data with alpha of 0.800 or more
@@ -73,8 +76,8 @@ class CriterionSummary:
 
     criterion: str
     title: str
-    counts: tuple[int, int, int, int]  # scores at levels 1, 2, 3 and 4
-    mean: float | None
+    counts: tuple[int, int, int, int]  # scores at levels 1, 2, 3 and 4, every reviewer's
+    mean: float | None  # over letters, each letter's reviewers' scores averaged first
     letters: int
 
     @property
@@ -85,7 +88,12 @@ class CriterionSummary:
 
 @dataclass(frozen=True)
 class IroSummary:
-    """One IRO's mean score per criterion (in rubric order) and over all criteria."""
+    """One IRO's mean score per criterion (in rubric order) and over all criteria.
+
+    Each letter counts once: a criterion's mean is over the IRO's letters, each letter's
+    reviewers' scores averaged first; `overall` is the mean over letters of each letter's
+    mean over the criteria it was scored on.
+    """
 
     iro: str
     letters: int
@@ -163,15 +171,29 @@ class AuditReport:
 class _Score:
     review_id: str
     iro: str
-    reviewer: str
+    reviewer: str  # as `reviewer_key` makes it: the same person however the name is typed
     criterion: str
     score: int
 
 
+def reviewer_key(name: str) -> str:
+    """Return the name a reviewer is matched by: case and spacing ignored, as on import."""
+    return " ".join(name.split()).casefold()
+
+
 def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
-    """Return the period of the same length that ends the day before `date_from`."""
-    length = date_to - date_from + dt.timedelta(days=1)
-    return date_from - length, date_from - dt.timedelta(days=1)
+    """Return the period just before `date_from` to compare with.
+
+    A period of whole calendar months (from the 1st to a month's last day) is compared with
+    the same number of whole months before it: 2026-H2 with January to June 2026, March with
+    February. Any other period is compared with the same number of days before it.
+    """
+    day = dt.timedelta(days=1)
+    if date_from.day == 1 and (date_to + day).day == 1:
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        return date_from - relativedelta(months=months), date_from - day
+    length = date_to - date_from + day
+    return date_from - length, date_from - day
 
 
 def _load_scores(db: Any, date_from: dt.date, date_to: dt.date, criteria: set[str]) -> list[_Score]:
@@ -201,9 +223,9 @@ def _load_scores(db: Any, date_from: dt.date, date_to: dt.date, criteria: set[st
                 f"by {reviewer} (sample {sample_id}); scores must be 1 to 4"
             )
         # A letter scored again by the same reviewer in a later sample: the later score counts.
-        latest[(review_id, reviewer, criterion)] = _Score(
-            review_id, iro, reviewer, criterion, score
-        )
+        # "Jane Smith" and " JANE SMITH" are the same reviewer, as `letters audit import` holds.
+        key = reviewer_key(reviewer)
+        latest[(review_id, key, criterion)] = _Score(review_id, iro, key, criterion, score)
     return list(latest.values())
 
 
@@ -227,49 +249,71 @@ def letter_checks(
     return {review_id: check for review_id, check in db.execute(query)}
 
 
-def _mean(values: Sequence[int]) -> float | None:
+def _mean(values: Sequence[float]) -> float | None:
     return fmean(values) if values else None
+
+
+class _LetterScore(NamedTuple):
+    """A letter's score for one criterion: its reviewers' scores averaged, so it counts once."""
+
+    review_id: str
+    iro: str
+    criterion: str
+    score: float
+
+
+def _letter_scores(scores: Sequence[_Score]) -> list[_LetterScore]:
+    given: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for s in scores:
+        given[(s.review_id, s.iro, s.criterion)].append(s.score)
+    return [_LetterScore(*key, fmean(values)) for key, values in given.items()]
 
 
 def _criteria(
     scores: Sequence[_Score], rubric: Sequence[tuple[str, str]]
 ) -> tuple[CriterionSummary, ...]:
-    by_criterion: dict[str, list[_Score]] = defaultdict(list)
+    values: dict[str, list[int]] = defaultdict(list)  # every score, for the spread
     for s in scores:
-        by_criterion[s.criterion].append(s)
+        values[s.criterion].append(s.score)
+    letters: dict[str, list[float]] = defaultdict(list)  # one score a letter, for the mean
+    for letter in _letter_scores(scores):
+        letters[letter.criterion].append(letter.score)
     out = []
     for criterion, title in rubric:
-        given = by_criterion.get(criterion, [])
-        values = [s.score for s in given]
-        counts = (values.count(1), values.count(2), values.count(3), values.count(4))
+        given = values.get(criterion, [])
+        counts = (given.count(1), given.count(2), given.count(3), given.count(4))
+        per_letter = letters.get(criterion, [])
         out.append(
             CriterionSummary(
                 criterion=criterion,
                 title=title,
                 counts=counts,
-                mean=_mean(values),
-                letters=len({s.review_id for s in given}),
+                mean=_mean(per_letter),
+                letters=len(per_letter),
             )
         )
     return tuple(out)
 
 
 def _iros(scores: Sequence[_Score], rubric: Sequence[tuple[str, str]]) -> tuple[IroSummary, ...]:
-    by_iro: dict[str, list[_Score]] = defaultdict(list)
-    for s in scores:
-        by_iro[s.iro].append(s)
+    by_iro: dict[str, list[_LetterScore]] = defaultdict(list)
+    for letter in _letter_scores(scores):
+        by_iro[letter.iro].append(letter)
     out = []
     for iro in sorted(by_iro):
         given = by_iro[iro]
         means = tuple(
             _mean([s.score for s in given if s.criterion == criterion]) for criterion, _ in rubric
         )
+        by_letter: dict[str, list[float]] = defaultdict(list)
+        for s in given:
+            by_letter[s.review_id].append(s.score)
         out.append(
             IroSummary(
                 iro=iro,
-                letters=len({s.review_id for s in given}),
+                letters=len(by_letter),
                 means=means,
-                overall=_mean([s.score for s in given]),
+                overall=_mean([fmean(letter) for letter in by_letter.values()]),
             )
         )
     return tuple(out)
@@ -330,22 +374,17 @@ def _checks(
         rule = rules.get(criterion)
         if rule is None:
             continue
-        grouped: dict[str, list[_Score]] = defaultdict(list)
-        for s in scores:
-            check = checks.get(s.review_id)
-            if s.criterion != criterion or check is None:
+        grouped: dict[str, list[float]] = defaultdict(list)  # one score a letter
+        for letter in _letter_scores(scores):
+            check = checks.get(letter.review_id)
+            if letter.criterion != criterion or check is None:
                 continue
             label = rule.group(check)
             if label is not None:
-                grouped[label].append(s)
+                grouped[label].append(letter.score)
         labels = [*rule.groups, *sorted(set(grouped) - set(rule.groups))]
         groups = tuple(
-            CheckGroup(
-                label,
-                _mean([s.score for s in grouped[label]]),
-                len({s.review_id for s in grouped[label]}),
-            )
-            for label in labels
+            CheckGroup(label, _mean(grouped[label]), len(grouped[label])) for label in labels
         )
         out.append(CheckComparison(criterion, title, rule.name, groups))
     return tuple(out)
@@ -415,12 +454,8 @@ def _signed(value: float | None) -> str:
     return "no data" if value is None else f"{value:+.2f}"
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _period(start: dt.date, end: dt.date) -> str:
-    return f"{_day(start)} to {_day(end)}"
+    return f"{short_date(start)} to {short_date(end)}"
 
 
 # ---- charts ---------------------------------------------------------------------------------
@@ -569,8 +604,10 @@ def _sections(report: AuditReport) -> list[_Section]:
             "Scores by criterion",
             before=(
                 "How many scores were given at each level, the mean (average) score, and how "
-                "many letters were scored. A mean close to 4 means most letters did this well; "
-                "close to 1, most did not.",
+                "many letters were scored. The counts at each level are of scores: a letter "
+                "scored by two reviewers gives two. The mean is of letters: where two reviewers "
+                "scored a letter, their scores are averaged first, so each letter counts once. "
+                "A mean close to 4 means most letters did this well; close to 1, most did not.",
             ),
             table=_Table(
                 ("Criterion", "1", "2", "3", "4", "Mean", "Letters"),
@@ -584,8 +621,10 @@ def _sections(report: AuditReport) -> list[_Section]:
         _Section(
             "Scores by IRO",
             before=(
-                "Each IRO's mean score for each criterion and over all criteria. An IRO with "
-                "only a few letters sampled can look better or worse by chance: use these "
+                "Each IRO's mean score for each criterion and over all criteria. Each letter "
+                "counts once: where two reviewers scored a letter, their scores are averaged "
+                "first, and over all criteria each letter's own mean score is averaged. An IRO "
+                "with only a few letters sampled can look better or worse by chance: use these "
                 "figures to start a conversation, not to judge one person.",
             ),
             table=_Table(
@@ -601,9 +640,9 @@ def _sections(report: AuditReport) -> list[_Section]:
             "Change since the last period",
             before=(
                 f"The mean score for each criterion in the last period "
-                f"({_period(report.previous_from, report.previous_to)}) and in this one. A "
-                "positive change means scores went up. Small samples move about by chance, so "
-                "look for changes that last over several periods.",
+                f"({_period(report.previous_from, report.previous_to)}) and in this one, each "
+                "letter counting once. A positive change means scores went up. Small samples "
+                "move about by chance, so look for changes that last over several periods.",
             ),
             table=_Table(
                 ("Criterion", "Last period", "This period", "Change"),
@@ -638,9 +677,9 @@ def _sections(report: AuditReport) -> list[_Section]:
                 "Automatic checks and reviewers' scores",
                 before=(
                     "The letter checker looks at every letter when it is registered. Here the "
-                    "reviewers' mean score is split by what the checker found. If the checker "
-                    "is a good guide, letters it passes should score higher; if not, its "
-                    "settings may need tuning.",
+                    "reviewers' mean score is split by what the checker found (each letter counts "
+                    "once, its reviewers' scores averaged first). If the checker is a good guide, "
+                    "letters it passes should score higher; if not, its settings may need tuning.",
                 ),
                 table=_Table(
                     ("Criterion", "Automatic check", "Checker found", "Mean score", "Letters"),

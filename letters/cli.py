@@ -790,7 +790,8 @@ def permanence(
     """List second reviews: is the permanence plan and its contingency recorded and explained?
 
     The ones that fall short come first: no plan or contingency recorded, a letter that does
-    not explain them (from the automatic check), or a review held late.
+    not explain them (from the automatic check) or uses permanence jargon, or a review held
+    late.
 
     Example: letters permanence --period 2026-Q3
     """

@@ -5,12 +5,40 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageProblem
 
+if TYPE_CHECKING:
+    from .models import LetterCheck
+
 SECOND_REVIEW = 2  # the review by which the permanence plan must be settled (reg 5)
+# The permanence rules that say whether the plans are explained; every other one is jargon.
+EXPLAINED_RULES = ("permanence.plan_explained", "permanence.contingency_explained")
+
+
+def permanence_jargon(check: LetterCheck) -> int | None:
+    """Return how many permanence jargon words the checker found (and were not accepted).
+
+    Read from the check's findings, as `letters check --format json` gives them; None when
+    they cannot be read. `LetterCheck.jargon` counts child-friendly jargon too.
+    """
+    try:
+        findings = json.loads(check.findings)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(findings, list):
+        return None
+    return sum(
+        1
+        for f in findings
+        if isinstance(f, dict)
+        and str(f.get("rule", "")).startswith("permanence.")
+        and f.get("rule") not in EXPLAINED_RULES
+        and not f.get("accepted")
+    )
 
 
 @dataclass(frozen=True)
@@ -26,7 +54,8 @@ class PermanenceRow:
     letter: bool  # a checked letter is registered for the review
     plan_explained: bool | None  # None: no checked letter, or not checked for it
     contingency_explained: bool | None
-    jargon: int | None  # jargon words the checker found in the letter
+    jargon: int | None  # jargon words the checker found in the letter, of every kind
+    permanence_jargon: int | None  # of them, permanence words; None: no letter, or unreadable
     this_review_due: dt.date | None
     on_time: bool | None  # None: the date the review was due is not known
 
@@ -52,6 +81,8 @@ class PermanenceRow:
             out.append("letter does not explain the plan")
         if self.contingency_explained is False:
             out.append("letter does not explain the contingency")
+        if self.permanence_jargon:
+            out.append(f"letter uses permanence jargon ({self.permanence_jargon})")
         if self.on_time is False:
             out.append("late")
         return tuple(out)
@@ -67,6 +98,8 @@ class PermanenceRow:
                 out.append("letter not checked for the plan")
             if self.contingency_recorded and self.contingency_explained is None:
                 out.append("letter not checked for the contingency")
+            if self.permanence_jargon is None:
+                out.append("letter's findings cannot be read for permanence jargon")
         if self.on_time is None:
             out.append("due date not known")
         return tuple(out)
@@ -118,6 +151,7 @@ def second_reviews(engine: Any, date_from: dt.date, date_to: dt.date) -> list[Pe
                     plan_explained=check.plan_explained if check else None,
                     contingency_explained=check.contingency_explained if check else None,
                     jargon=check.jargon if check else None,
+                    permanence_jargon=permanence_jargon(check) if check else None,
                     this_review_due=due,
                     on_time=None if due is None else review.review_date <= due,
                 )
@@ -139,8 +173,10 @@ _LEGEND = (
     "what happens if it cannot happen (contingency) must be settled.",
     "Explains plan / contingency: whether the checker found the letter explains each; "
     "- means no checked letter, or no contingency to explain.",
-    "Jargon: words the checker flagged as jargon for a child. On time: held by the date it "
-    "was due; - means the due date is not known.",
+    "Permanence jargon: words about permanence the checker flagged as jargon for a child "
+    "(such as 'SGO' or 'placement order'); a letter that uses any does not explain the plans "
+    "without jargon, so the review falls short. The CSV also counts all jargon found.",
+    "On time: held by the date it was due; - means the due date is not known.",
     "Listed first: the reviews that fall short; then those where something is not known; "
     "then the rest, each by date.",
 )
@@ -161,7 +197,7 @@ def to_text(rows: list[PermanenceRow]) -> str:
             "Contingency",
             "Explains plan",
             "Explains contingency",
-            "Jargon",
+            "Permanence jargon",
             "On time",
             "What to look at",
         ]
@@ -176,7 +212,7 @@ def to_text(rows: list[PermanenceRow]) -> str:
                 _plan(row.contingency),
                 _yes_no(row.plan_explained),
                 _yes_no(row.contingency_explained),
-                "-" if row.jargon is None else str(row.jargon),
+                "-" if row.permanence_jargon is None else str(row.permanence_jargon),
                 _yes_no(row.on_time),
                 "; ".join(row.shortfalls + row.unknowns) or "-",
             ]
@@ -202,6 +238,7 @@ CSV_COLUMNS = (
     "plan_explained",
     "contingency_explained",
     "jargon",
+    "permanence_jargon",
     "this_review_due",
     "on_time",
     "status",
@@ -234,6 +271,7 @@ def to_csv(rows: list[PermanenceRow]) -> str:
                 _csv_bool(row.plan_explained),
                 _csv_bool(row.contingency_explained),
                 "" if row.jargon is None else str(row.jargon),
+                "" if row.permanence_jargon is None else str(row.permanence_jargon),
                 row.this_review_due.isoformat() if row.this_review_due else "",
                 _csv_bool(row.on_time),
                 row.status,

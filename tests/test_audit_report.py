@@ -48,7 +48,9 @@ REVIEWS: dict[str, tuple[str, dt.date, int, tuple[bool | None, int, bool | None]
     "R4": ("Ben Okafor", D(2025, 6, 30), 4, None),  # last day of the period; no letter
     "R5": ("Ben Okafor", D(2025, 7, 1), 3, (True, 0, None)),  # the day after the period
     "P1": ("Asha Patel", D(2025, 3, 15), 3, None),  # the previous period
-    "P0": ("Asha Patel", D(2024, 12, 30), 3, None),  # the day before the previous period
+    # The day before the previous period (January to March, whole months); the same number
+    # of days back (91) would wrongly take it in.
+    "P0": ("Asha Patel", D(2024, 12, 31), 3, None),
 }
 
 # (sample, review, reviewer, criterion, score)
@@ -163,15 +165,18 @@ def report(engine: Any) -> AuditReport:
 
 def test_totals(report: AuditReport) -> None:
     assert (report.letters, report.reviewers, report.scores) == (4, 2, 17)
-    assert (report.previous_from, report.previous_to) == (D(2024, 12, 31), D(2025, 3, 31))
+    assert (report.previous_from, report.previous_to) == (D(2025, 1, 1), D(2025, 3, 31))
 
 
+# Means are over letters, each letter's reviewers' scores averaged first; counts are of scores.
 @pytest.mark.parametrize(
     ("criterion", "expected"),
     [
-        (WTC, CriterionSummary(WTC, "Written to the child", (0, 2, 2, 3), 22 / 7, 4)),
+        # letters R1 (4+4)/2, R2 (3+4)/2, R3 (2+2)/2, R4 3: (4 + 3.5 + 2 + 3) / 4 = 3.125
+        (WTC, CriterionSummary(WTC, "Written to the child", (0, 2, 2, 3), 3.125, 4)),
         (ETR, CriterionSummary(ETR, "Easy to read for their age", (1, 1, 1, 1), 2.5, 4)),
-        (OW, CriterionSummary(OW, "The child's own words used", (1, 1, 1, 1), 2.5, 3)),
+        # letters R1 (4+3)/2, R2 1, R3 2: 6.5 / 3 = 13/6
+        (OW, CriterionSummary(OW, "The child's own words used", (1, 1, 1, 1), 13 / 6, 3)),
         (
             PE,
             CriterionSummary(
@@ -190,15 +195,19 @@ def test_scores_by_criterion(
 @pytest.mark.parametrize(
     ("iro", "letters", "means", "overall"),
     [
-        ("Asha Patel", 2, (15 / 4, 3.0, 8 / 3, 3.0), 3.2),
-        ("Ben Okafor", 2, (7 / 3, 2.0, 2.0, 1.0), 2.0),
+        # R1: WTC 4, ETR 4, OW 3.5, PE 3 (mean 29/8); R2: WTC 3.5, ETR 2, OW 1 (mean 13/6)
+        # overall (29/8 + 13/6) / 2 = 139/48; OW (3.5 + 1) / 2 = 2.25
+        ("Asha Patel", 2, (3.75, 3.0, 2.25, 3.0), 139 / 48),
+        # R3: WTC 2, ETR 3, OW 2, PE 1 (mean 2); R4: WTC 3, ETR 1 (mean 2)
+        ("Ben Okafor", 2, (2.5, 2.0, 2.0, 1.0), 2.0),
     ],
 )
 def test_scores_by_iro(
     report: AuditReport, iro: str, letters: int, means: tuple[float, ...], overall: float
 ) -> None:
     got = next(i for i in report.iros if i.iro == iro)
-    assert (got.letters, got.overall) == (letters, overall)
+    assert got.letters == letters
+    assert got.overall == pytest.approx(overall)
     assert got.means == pytest.approx(means)
     assert [i.iro for i in report.iros] == ["Asha Patel", "Ben Okafor"]
 
@@ -206,9 +215,10 @@ def test_scores_by_iro(
 @pytest.mark.parametrize(
     ("criterion", "before", "now", "difference"),
     [
-        (WTC, 2.0, 22 / 7, 8 / 7),
+        # before: P1 only (P0, 31 December 2024, is outside January to March)
+        (WTC, 2.0, 3.125, 1.125),
         (ETR, 3.0, 2.5, -0.5),
-        (OW, None, 2.5, None),
+        (OW, None, 13 / 6, None),
         (PE, None, 2.0, None),
     ],
 )
@@ -319,13 +329,86 @@ def test_empty_period(engine: Any) -> None:
 @pytest.mark.parametrize(
     ("start", "end", "previous"),
     [
-        (D(2025, 4, 1), D(2025, 6, 30), (D(2024, 12, 31), D(2025, 3, 31))),
+        # Whole calendar months: the same number of whole months before.
+        (D(2025, 4, 1), D(2025, 6, 30), (D(2025, 1, 1), D(2025, 3, 31))),  # Q2 -> Q1
+        (D(2026, 7, 1), D(2026, 12, 31), (D(2026, 1, 1), D(2026, 6, 30))),  # H2 -> H1
+        (D(2026, 3, 1), D(2026, 3, 31), (D(2026, 2, 1), D(2026, 2, 28))),  # March -> February
+        (D(2024, 3, 1), D(2024, 3, 31), (D(2024, 2, 1), D(2024, 2, 29))),  # leap year
+        (D(2025, 2, 1), D(2025, 2, 28), (D(2025, 1, 1), D(2025, 1, 31))),  # 28 days -> 31
+        (D(2025, 1, 1), D(2025, 12, 31), (D(2024, 1, 1), D(2024, 12, 31))),  # a year
+        (D(2025, 1, 1), D(2025, 1, 31), (D(2024, 12, 1), D(2024, 12, 31))),  # across a year
+        (D(2024, 12, 1), D(2025, 2, 28), (D(2024, 9, 1), D(2024, 11, 30))),  # Dec-Feb -> Sep-Nov
+        # Anything else: the same number of days before.
         (D(2025, 1, 1), D(2025, 1, 1), (D(2024, 12, 31), D(2024, 12, 31))),
-        (D(2024, 3, 1), D(2024, 3, 31), (D(2024, 1, 30), D(2024, 2, 29))),
+        (D(2025, 4, 1), D(2025, 4, 29), (D(2025, 3, 3), D(2025, 3, 31))),  # 29 days
+        (D(2025, 2, 15), D(2025, 3, 14), (D(2025, 1, 18), D(2025, 2, 14))),  # 28 days
+        (D(2025, 3, 10), D(2025, 3, 16), (D(2025, 3, 3), D(2025, 3, 9))),  # a week
     ],
 )
 def test_previous_period(start: dt.date, end: dt.date, previous: tuple[dt.date, dt.date]) -> None:
     assert previous_period(start, end) == previous
+
+
+def test_each_letter_counts_once_and_reviewers_are_matched_by_name(tmp_path: Path) -> None:
+    """Two reviewers' scores for a letter are averaged first; a name's case and spaces don't count."""
+    engine = open_register(tmp_path / "letters.db")
+    with session(engine) as db:
+        add_review(db, "L1", "Asha Patel", D(2025, 4, 10), 3)
+        add_review(db, "L2", "Asha Patel", D(2025, 5, 10), 3)
+        db.flush()
+        add_letter(db, "L1", True, 1, None)
+        add_letter(db, "L2", False, 1, None)
+        add_sample(db, 1)
+        add_sample(db, 2)
+        db.flush()
+        for row in [
+            (1, "L1", "Jane Smith", OW, 1),
+            (2, "L1", " JANE  SMITH ", OW, 3),  # the same reviewer again: this score counts
+            (2, "L1", "Tom Lee", OW, 4),
+            (2, "L1", "Tom Lee", ETR, 2),
+            (1, "L2", "JANE SMITH", OW, 2),
+            (2, "L2", "jane smith", OW, 1),  # the same reviewer again: not a second reviewer
+        ]:
+            add_score(db, *row)
+    report = build_audit_report(engine, FROM, TO, [(ETR, "Easy"), (OW, "Own words")])
+    # L1 is scored by Jane (3) and Tom (4), L2 by Jane only (1): 2 reviewers, 4 scores.
+    assert (report.letters, report.reviewers, report.scores) == (2, 2, 4)
+    # Own words: letters L1 (3 + 4) / 2 = 3.5 and L2 1, mean 2.25 (not (3 + 4 + 1) / 3).
+    assert report.criteria == (
+        CriterionSummary(ETR, "Easy", (0, 1, 0, 0), 2.0, 1),
+        CriterionSummary(OW, "Own words", (1, 0, 1, 1), 2.25, 2),
+    )
+    # All criteria: L1 (2 + 3.5) / 2 = 2.75, L2 1, mean 1.875 (not (3 + 4 + 2 + 1) / 4 = 2.5).
+    (iro,) = report.iros
+    assert (iro.iro, iro.letters, iro.means, iro.overall) == ("Asha Patel", 2, (2.0, 2.25), 1.875)
+    assert [c.now for c in report.changes] == [2.0, 2.25]
+    # Both letters have jargon: (3.5 + 1) / 2 = 2.25. L2 does not meet the target, unscored.
+    assert report.checks == (
+        CheckComparison(
+            ETR,
+            "Easy",
+            "reading age against the target for the child's age",
+            (
+                CheckGroup("meets the target", 2.0, 1),
+                CheckGroup("does not meet the target", None, 0),
+            ),
+        ),
+        CheckComparison(
+            OW,
+            "Own words",
+            "jargon words found by the checker",
+            (CheckGroup("no jargon found", None, 0), CheckGroup("jargon found", 2.25, 2)),
+        ),
+    )
+    # Only L1 is scored by two reviewers.
+    assert [(a.criterion, a.letters) for a in (*report.agreement, report.agreement_overall)] == [
+        (ETR, 0),
+        (OW, 1),
+        ("", 1),
+    ]
+    assert (
+        "- 2 letters scored by 2 reviewers (4 scores in all)." in to_markdown(report).splitlines()
+    )
 
 
 def test_period_backwards_is_refused(engine: Any) -> None:
@@ -351,20 +434,35 @@ def test_markdown(report: AuditReport) -> None:
     lines = text.splitlines()
     assert lines[0] == "# Peer review of letters to children: 1 April 2025 to 30 June 2025"
     for expected in [
-        "| Written to the child | 0 | 2 | 2 | 3 | 3.14 | 4 |",
-        "| Asha Patel | 2 | 3.20 | 3.75 | 3.00 | 2.67 | 3.00 |",
+        "| Written to the child | 0 | 2 | 2 | 3 | 3.12 | 4 |",
+        "| Asha Patel | 2 | 2.90 | 3.75 | 3.00 | 2.25 | 3.00 |",
         "| Easy to read for their age | 3.00 | 2.50 | -0.50 |",
-        "| The child's own words used | no data | 2.50 | no data |",
+        "| The child's own words used | no data | 2.17 | no data |",
         "| Written to the child | 3 | 0.778 | reviewers partly agree: draw only tentative conclusions |",
         "| All criteria | 3 | 0.562 | reviewers often disagree: treat these scores with caution |",
         "| Easy to read for their age | reading age against the target for the child's age | meets the target | 3.50 | 2 |",
         "![How reviewers scored each criterion](dist.png)",
         "![Mean score per IRO, all criteria](iros.png)",
-        "- Done best: Written to the child (mean 3.14 out of 4).",
+        "- Done best: Written to the child (mean 3.12 out of 4).",
         "- Most to work on: Permanence and contingency explained kindly (mean 2.00 out of 4).",
     ]:
         assert expected in lines
     assert "![" not in to_markdown(report)
+    assert (
+        "How many scores were given at each level, the mean (average) score, and how many "
+        "letters were scored. The counts at each level are of scores: a letter scored by two "
+        "reviewers gives two. The mean is of letters: where two reviewers scored a letter, their "
+        "scores are averaged first, so each letter counts once." in text
+    )
+    assert (
+        "Each IRO's mean score for each criterion and over all criteria. Each letter counts once"
+        in text
+    )
+    assert (
+        "The mean score for each criterion in the last period (1 January 2025 to 31 March 2025) "
+        "and in this one, each letter counting once." in text
+    )
+    assert "(each letter counts once, its reviewers' scores averaged first)" in text
 
 
 def test_charts_are_png(report: AuditReport) -> None:
@@ -378,7 +476,7 @@ def test_html(report: AuditReport) -> None:
     assert page.startswith("<!DOCTYPE html>")
     assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == 2
     assert (
-        "<td>Written to the child</td><td>0</td><td>2</td><td>2</td><td>3</td><td>3.14</td>" in page
+        "<td>Written to the child</td><td>0</td><td>2</td><td>2</td><td>3</td><td>3.12</td>" in page
     )
     assert "Alpha 0.8 or more: reviewers agree well." in page
     assert "Below 0.667: treat the scores with caution" in page
@@ -394,7 +492,7 @@ def test_docx(report: AuditReport) -> None:
     text = docx_text(data)
     assert text[0] == "Peer review of letters to children: 1 April 2025 to 30 June 2025"
     assert "Criterion | 1 | 2 | 3 | 4 | Mean | Letters" in text
-    assert "Written to the child | 0 | 2 | 2 | 3 | 3.14 | 4" in text
+    assert "Written to the child | 0 | 2 | 2 | 3 | 3.12 | 4" in text
     assert (
         "All criteria | 3 | 0.562 | reviewers often disagree: treat these scores with caution"
         in text

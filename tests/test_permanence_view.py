@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 
 from letters.db import open_register, session
 from letters.errors import UsageProblem
+from letters.findings import Finding
 from letters.models import Document, LetterCheck, Review
 from letters.permanence_view import PermanenceRow, second_reviews, to_csv, to_text
 
@@ -48,9 +50,59 @@ REVIEWS: dict[str, tuple[dt.date, int, str | None, str | None, dt.date | None, l
         [(True, False, 2), (True, True, 0)],
     ),
     "S8": (D(2025, 2, 15), 2, "residential", "long_term_fostering", None, [(True, True, 0)]),
+    # Explains both plans, but in permanence jargon ('SGO', 'placement order'); 'matching' is
+    # accepted by the IRO, and 'looked after' is child-friendly, not permanence, jargon.
+    "S9": (D(2025, 3, 5), 2, "adoption", "special_guardianship", D(2025, 3, 10), [(True, True, 3)]),
+    # Only child-friendly jargon: the plans themselves are explained without jargon.
+    "S10": (
+        D(2025, 3, 20),
+        2,
+        "long_term_fostering",
+        "special_guardianship",
+        D(2025, 3, 25),
+        [(True, True, 2)],
+    ),
+    # The findings are not readable JSON: whether there is permanence jargon is not known.
+    "S11": (
+        D(2025, 1, 25),
+        2,
+        "adoption",
+        "long_term_fostering",
+        D(2025, 1, 30),
+        [(True, True, 0)],
+    ),
     "X1": (D(2025, 2, 1), 3, "adoption", None, D(2025, 2, 5), []),  # not a second review
     "X2": (D(2025, 4, 1), 2, "adoption", None, D(2025, 4, 5), []),  # after the period
     "X3": (D(2024, 12, 31), 2, "adoption", None, D(2025, 1, 5), []),  # before it
+}
+
+
+def finding(rule: str, accepted: bool = False) -> dict[str, Any]:
+    return Finding(rule, "warning", "...", "word", 0, 4, 1, 1, None, accepted).to_json()
+
+
+# (review id, letter index): the letter check's findings JSON; "[]" when not given here.
+FINDINGS: dict[tuple[str, int], str] = {
+    ("S9", 0): json.dumps(
+        [
+            finding("permanence.sgo_acronym"),
+            finding("child_friendly.looked_after_child"),
+            finding("permanence.placement_order"),
+            finding("permanence.matching", accepted=True),
+        ]
+    ),
+    ("S10", 0): json.dumps(
+        [finding("child_friendly.contact"), finding("child_friendly.placement")]
+    ),
+    ("S11", 0): "not json",
+    # The first draft used jargon and did not explain the contingency; the redraft counts.
+    ("S7", 0): json.dumps(
+        [finding("permanence.contingency_explained"), finding("permanence.parallel_planning")]
+    ),
+    # A plan not explained is not jargon.
+    ("S3", 0): json.dumps([finding("permanence.contingency_explained")]),
+    # The minutes' check must not be read as the letter's.
+    ("minutes", 0): json.dumps([finding("permanence.sgo_acronym")] * 9),
 }
 
 
@@ -88,7 +140,7 @@ def add_review(db: Any, rid: str) -> None:
                 plan_explained=plan_explained,
                 contingency_explained=contingency_explained,
                 model="test",
-                findings="[]",
+                findings=FINDINGS.get((rid, index), "[]"),
             )
         )
     # Minutes are not the letter: their (made-up) check must not be read as the letter's.
@@ -106,7 +158,7 @@ def add_review(db: Any, rid: str) -> None:
             plan_explained=False,
             contingency_explained=False,
             model="test",
-            findings="[]",
+            findings=FINDINGS[("minutes", 0)],
         )
     )
 
@@ -125,10 +177,13 @@ def test_order_short_first_then_not_known_then_by_date(rows: list[PermanenceRow]
         ("S5", "falls short"),
         ("S2", "falls short"),
         ("S3", "falls short"),
+        ("S9", "falls short"),
+        ("S11", "not known"),
         ("S8", "not known"),
         ("S4", "not known"),
         ("S1", "ok"),
         ("S7", "ok"),
+        ("S10", "ok"),
         ("S6", "ok"),
     ]
 
@@ -140,37 +195,53 @@ def test_order_short_first_then_not_known_then_by_date(rows: list[PermanenceRow]
         "plan_explained",
         "contingency_explained",
         "jargon",
+        "permanence_jargon",
         "on_time",
         "shortfalls",
         "unknowns",
     ),
     [
-        ("S1", True, True, True, 0, True, (), ()),
-        ("S2", True, True, None, 1, True, ("no contingency recorded",), ()),
+        ("S1", True, True, True, 0, 0, True, (), ()),
+        ("S2", True, True, None, 1, 0, True, ("no contingency recorded",), ()),
         (
             "S3",
             True,
             True,
             False,
             3,
+            0,
             False,
             ("letter does not explain the contingency", "late"),
             (),
         ),
-        ("S4", False, None, None, None, True, (), ("no checked letter registered",)),
+        ("S4", False, None, None, None, None, True, (), ("no checked letter registered",)),
         (
             "S5",
             True,
             False,
             None,
             0,
+            0,
             None,
             ("no plan recorded", "no contingency recorded", "letter does not explain the plan"),
             ("due date not known",),
         ),
-        ("S6", True, True, True, 0, True, (), ()),
-        ("S7", True, True, True, 0, True, (), ()),  # held on the day it was due: on time
-        ("S8", True, True, True, 0, None, (), ("due date not known",)),
+        ("S6", True, True, True, 0, 0, True, (), ()),
+        ("S7", True, True, True, 0, 0, True, (), ()),  # held on the day it was due: on time
+        ("S8", True, True, True, 0, 0, None, (), ("due date not known",)),
+        ("S9", True, True, True, 3, 2, True, ("letter uses permanence jargon (2)",), ()),
+        ("S10", True, True, True, 2, 0, True, (), ()),
+        (
+            "S11",
+            True,
+            True,
+            True,
+            0,
+            None,
+            True,
+            (),
+            ("letter's findings cannot be read for permanence jargon",),
+        ),
     ],
 )
 def test_row(
@@ -180,6 +251,7 @@ def test_row(
     plan_explained: bool | None,
     contingency_explained: bool | None,
     jargon: int | None,
+    permanence_jargon: int | None,
     on_time: bool | None,
     shortfalls: tuple[str, ...],
     unknowns: tuple[str, ...],
@@ -204,25 +276,37 @@ def test_row(
         row.plan_explained,
         row.contingency_explained,
         row.jargon,
+        row.permanence_jargon,
         row.on_time,
         row.shortfalls,
         row.unknowns,
-    ) == (letter, plan_explained, contingency_explained, jargon, on_time, shortfalls, unknowns)
+    ) == (
+        letter,
+        plan_explained,
+        contingency_explained,
+        jargon,
+        permanence_jargon,
+        on_time,
+        shortfalls,
+        unknowns,
+    )
 
 
 def test_to_text(rows: list[PermanenceRow]) -> None:
-    picked = [r for r in rows if r.review_id in ("S3", "S4", "S1")]
+    picked = [r for r in rows if r.review_id in ("S3", "S9", "S4", "S1")]
     assert to_text(picked) == (
-        "Date        Child  IRO         Plan                  Contingency           Explains plan  Explains contingency  Jargon  On time  What to look at\n"
-        "----------  -----  ----------  --------------------  --------------------  -------------  --------------------  ------  -------  ---------------------------------------------\n"
-        "2025-02-05  C-S3   Asha Patel  return home           long term fostering   yes            no                    3       no       letter does not explain the contingency; late\n"
-        "2025-03-01  C-S4   Asha Patel  special guardianship  adoption              -              -                     -       yes      no checked letter registered\n"
-        "2025-01-10  C-S1   Asha Patel  long term fostering   special guardianship  yes            yes                   0       yes      -\n"
+        "Date        Child  IRO         Plan                  Contingency           Explains plan  Explains contingency  Permanence jargon  On time  What to look at\n"
+        "----------  -----  ----------  --------------------  --------------------  -------------  --------------------  -----------------  -------  ---------------------------------------------\n"
+        "2025-02-05  C-S3   Asha Patel  return home           long term fostering   yes            no                    0                  no       letter does not explain the contingency; late\n"
+        "2025-03-05  C-S9   Ben Okafor  adoption              special guardianship  yes            yes                   2                  yes      letter uses permanence jargon (2)\n"
+        "2025-03-01  C-S4   Asha Patel  special guardianship  adoption              -              -                     -                  yes      no checked letter registered\n"
+        "2025-01-10  C-S1   Asha Patel  long term fostering   special guardianship  yes            yes                   0                  yes      -\n"
         "\n"
-        "3 second reviews; 1 falls short.\n"
+        "4 second reviews; 2 fall short.\n"
         "Second reviews are where the plan for where the child will grow up (permanence) and what happens if it cannot happen (contingency) must be settled.\n"
         "Explains plan / contingency: whether the checker found the letter explains each; - means no checked letter, or no contingency to explain.\n"
-        "Jargon: words the checker flagged as jargon for a child. On time: held by the date it was due; - means the due date is not known.\n"
+        "Permanence jargon: words about permanence the checker flagged as jargon for a child (such as 'SGO' or 'placement order'); a letter that uses any does not explain the plans without jargon, so the review falls short. The CSV also counts all jargon found.\n"
+        "On time: held by the date it was due; - means the due date is not known.\n"
         "Listed first: the reviews that fall short; then those where something is not known; then the rest, each by date.\n"
     )
 
@@ -232,15 +316,17 @@ def test_to_text_without_rows() -> None:
 
 
 def test_to_csv(rows: list[PermanenceRow]) -> None:
-    picked = [r for r in rows if r.review_id in ("S5", "S4")]
+    picked = [r for r in rows if r.review_id in ("S5", "S9", "S4")]
     assert to_csv(picked) == (
         "review_id,child_ref,iro,review_date,permanence_plan,contingency,plan_recorded,"
-        "contingency_recorded,letter,plan_explained,contingency_explained,jargon,this_review_due,"
-        "on_time,status,shortfalls,unknowns\n"
-        "S5,C-S5,Ben Okafor,2025-01-05,,,no,no,yes,no,,0,,,falls short,"
+        "contingency_recorded,letter,plan_explained,contingency_explained,jargon,"
+        "permanence_jargon,this_review_due,on_time,status,shortfalls,unknowns\n"
+        "S5,C-S5,Ben Okafor,2025-01-05,,,no,no,yes,no,,0,0,,,falls short,"
         "no plan recorded; no contingency recorded; letter does not explain the plan,"
         "due date not known\n"
-        "S4,C-S4,Asha Patel,2025-03-01,special_guardianship,adoption,yes,yes,no,,,,2025-03-10,"
+        "S9,C-S9,Ben Okafor,2025-03-05,adoption,special_guardianship,yes,yes,yes,yes,yes,3,2,"
+        "2025-03-10,yes,falls short,letter uses permanence jargon (2),\n"
+        "S4,C-S4,Asha Patel,2025-03-01,special_guardianship,adoption,yes,yes,no,,,,,2025-03-10,"
         "yes,not known,,no checked letter registered\n"
     )
 
