@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .errors import InvalidFileError, LettersError, Problem
 from .resources import data_dir
+from .textio import OLE2_SIGNATURE
 from .yamlfile import YamlDocument, field_path, load_yaml
 
 if TYPE_CHECKING:
@@ -41,7 +44,8 @@ INDEX_COLUMNS_NAMED = (
 )
 _REQUIRED_COLUMNS = ("letter", "reviewer", "criterion", "score")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_REVIEWER = 200  # the register's column for a reviewer's name
+MAX_COMMENT = 4000  # a comment on one criterion: a few paragraphs at most
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -197,11 +201,13 @@ class _Item:
     code: str
     stratum: str
     review_id: str
+    child_ref: str
     iro: str
     review_date: dt.date
     review_number: int
     age_band: str
     letter: Path
+    letter_sha256: str  # as registered: the pack refuses a letter changed since
     record: Path | None
 
 
@@ -214,10 +220,6 @@ class _Built:
     request: CheckRequest
     files: dict[str, bytes] = field(default_factory=dict)
     key: dict[str, str] = field(default_factory=dict)
-
-
-def _short_date(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
 
 
 def _month(value: dt.date) -> str:
@@ -254,11 +256,13 @@ def _read_items(engine: Any, sample_id: int) -> tuple[Any, list[_Item]]:
                     code=entry.code,
                     stratum=entry.stratum,
                     review_id=review.id,
+                    child_ref=review.child_ref,
                     iro=review.iro,
                     review_date=review.review_date,
                     review_number=review.review_number,
                     age_band=review.age_band,
                     letter=Path(letters[-1].path),
+                    letter_sha256=letters[-1].sha256,
                     record=Path(records[-1].path) if records else None,
                 )
             )
@@ -267,19 +271,52 @@ def _read_items(engine: Any, sample_id: int) -> tuple[Any, list[_Item]]:
         return sample, items
 
 
-def _record_for(item: _Item, pseudonymised: bool) -> ReviewRecord | None:
+def _check_unchanged(item: _Item) -> None:
+    """Refuse a letter whose file is not the one registered: its check and scores would lie."""
+    from .register import sha256_of
+
+    try:
+        sha = sha256_of(item.letter)
+    except OSError:
+        return  # reading the letter says why it cannot be read, naming it
+    if sha != item.letter_sha256:
+        raise PackError(
+            f"{item.code}: the letter {item.letter} has changed since it was registered (its "
+            "SHA-256 is not the registered one); register it again, then make the pack"
+        )
+
+
+def _record_for(item: _Item) -> ReviewRecord | None:
     from .records import load_record
 
-    if item.record is None:
+    if item.record is None or not item.record.exists():
         return None
-    if not item.record.exists():
-        if pseudonymised:
+    return load_record(item.record)
+
+
+def _records_to_pseudonymise(items: list[_Item]) -> dict[str, ReviewRecord]:
+    """Load every item's review record, which names the people to find; refuse without one."""
+    from .records import load_record
+
+    missing = [i.code for i in items if i.record is None]
+    if missing:
+        one = len(missing) == 1
+        raise PackError(
+            f"{', '.join(missing)} {'has' if one else 'have'} no review record in the register; "
+            f"a pseudonymised pack needs {'it' if one else 'them'} to find every name — import "
+            f"the {'letter' if one else 'letters'} with a review_record column"
+        )
+    records = {}
+    for item in items:
+        if item.record is None:
+            continue  # refused above
+        if not item.record.exists():
             raise PackError(
                 f"{item.code}: the review record {item.record} is missing; a pseudonymised "
                 "pack needs it to find every name, so the pack was not written"
             )
-        return None
-    return load_record(item.record)
+        records[item.code] = load_record(item.record)
+    return records
 
 
 def _text_to_markdown(text: str) -> str:
@@ -326,7 +363,7 @@ def _docx_to_markdown(path: Path) -> str:
 def _plain_item(item: _Item, settings: Settings | None) -> _Built:
     from .textio import read_letter
 
-    record = _record_for(item, pseudonymised=False)
+    record = _record_for(item)
     letter = read_letter(item.letter)
     name = f"{item.code}-letter{item.letter.suffix.lower()}"
     built = _Built(item, name, _request(Path(name), letter.text, record, item, settings))
@@ -335,13 +372,11 @@ def _plain_item(item: _Item, settings: Settings | None) -> _Built:
 
 
 def _pseudonymised_item(
-    item: _Item, settings: Settings | None, pseudonymiser: Pseudonymiser
+    item: _Item, record: ReviewRecord, settings: Settings | None, pseudonymiser: Pseudonymiser
 ) -> _Built:
     from .docx_out import markdown_to_docx
-    from .pseudonymise import leaks, name_parts, name_words
     from .textio import decode_text, markdown_letter_text, read_letter
 
-    record = _record_for(item, pseudonymised=True)
     letter = read_letter(item.letter)  # refuses an unreadable or empty letter, naming it
     suffix = item.letter.suffix.lower()
     if suffix == ".md":
@@ -351,15 +386,12 @@ def _pseudonymised_item(
     else:
         markdown = _text_to_markdown(letter.text)
     result = pseudonymiser.pseudonymise(
-        markdown, record, as_of=item.review_date, people=[(item.iro, "iro")]
+        markdown,
+        record,
+        as_of=item.review_date,
+        people=[(item.iro, "iro")],
+        references=[item.child_ref],
     )
-    words = name_words(record) if record is not None else set(name_parts(item.iro))
-    left = leaks(result.text, words)
-    if left:
-        raise PackError(
-            f"{item.code}: the pseudonymised letter still holds {', '.join(left)}; "
-            "the pack was not written"
-        )
     name = f"{item.code}-letter.md"
     text = markdown_letter_text(result.text)
     built = _Built(item, name, _request(Path(name), text, None, item, settings), key=result.key)
@@ -391,13 +423,15 @@ def form_docx(
     from docx import Document
     from docx.shared import Pt, RGBColor
 
+    from .render import short_date
+
     document = Document()
     document.add_heading("Letter audit form", level=1)
     document.add_paragraph(f"Letter: {code}")
     document.add_paragraph(
         f"Review month: {_month(review_date)}"
         if month_only
-        else f"Review date: {_short_date(review_date)}"
+        else f"Review date: {short_date(review_date)}"
     )
     document.add_paragraph(f"Review number: {review_number}")
     document.add_paragraph("Reviewer: " + "_" * 30)
@@ -470,8 +504,10 @@ def _index_csv(built: list[_Built], pseudonymised: bool) -> bytes:
 
 
 def _readme(sample: Any, built: list[_Built], rubric: Rubric) -> bytes:
+    from .render import short_date
+
     count = len(built)
-    period = f"{_short_date(sample.date_from)} to {_short_date(sample.date_to)}"
+    period = f"{short_date(sample.date_from)} to {short_date(sample.date_to)}"
     lines = [
         f"# Letter audit pack: sample {sample.id}",
         "",
@@ -530,6 +566,89 @@ def _readme(sample: Any, built: list[_Built], rubric: Rubric) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+_MOST_LEAKS_SHOWN = 20
+# An address the email pattern took only the end of leaves its start glued to the placeholder.
+_PARTLY_REMOVED = re.compile(r"[\w\\]\[email removed\]")
+
+
+def _readable_text(name: str, content: bytes) -> str:
+    """Return what a pack file shows a person, and what its markup carries besides."""
+    if name.endswith(".docx"):
+        from .docx_out import docx_text
+
+        parts = ["\n".join(docx_text(content))]
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for part in archive.namelist():
+                if part.endswith((".xml", ".rels")):
+                    xml = archive.read(part).decode("utf-8", errors="replace")
+                    xml = re.sub(r"</w:p>", "\n", xml)
+                    parts.append(html.unescape(re.sub(r"<[^>]*>", "", xml)))
+        return "\n".join(parts)
+    text = content.decode("utf-8-sig", errors="replace")
+    if name.endswith(".html"):
+        return html.unescape(text) + "\n" + html.unescape(re.sub(r"<[^>]*>", "", text))
+    return text
+
+
+def _refuse_leaks(
+    files: dict[Path, bytes], items: list[_Item], records: dict[str, ReviewRecord]
+) -> None:
+    """Refuse a pseudonymised pack if any file holds a name or record id from any record."""
+    from .pseudonymise import (
+        CARER,
+        CHILD,
+        PARENT,
+        PERSON,
+        PROFESSIONAL,
+        RELATIVE,
+        name_categories,
+        name_parts,
+        unescape,
+        word_pattern,
+    )
+
+    whose = {
+        CHILD: "the child's name",
+        PARENT: "a parent's name",
+        RELATIVE: "a relative's name",
+        CARER: "a carer's name",
+        PROFESSIONAL: "a professional's name",
+        PERSON: "a person's name",
+    }
+    names: dict[str, tuple[str, str]] = {}  # word -> (the code of its record, whose it is)
+    refs: dict[str, str] = {}  # record id, lower case -> the code of its record
+    for item in items:
+        record = records[item.code]
+        for word, category in name_categories(record).items():
+            names.setdefault(word, (item.code, whose[category]))
+        for word in name_parts(item.iro):
+            names.setdefault(word, (item.code, whose[PROFESSIONAL]))
+        for ref in (item.child_ref, record.child.record_id or ""):
+            if ref.strip():
+                refs.setdefault(ref.strip().lower(), item.code)
+    name_pattern = word_pattern(names)
+    ref_pattern = word_pattern(refs, ignore_case=True)
+    found: dict[str, None] = {}
+    for path, content in files.items():
+        text = _readable_text(path.name, content)
+        for match in name_pattern.finditer(text):
+            code, what = names[unescape(match.group(0))]
+            found[f"{path.name}: {what} from the review record of {code}"] = None
+        for match in ref_pattern.finditer(text):
+            code = refs[unescape(match.group(0)).lower()]
+            found[f"{path.name}: the child's record id from the review record of {code}"] = None
+        if _PARTLY_REMOVED.search(text):
+            found[f"{path.name}: part of an email address beside '[email removed]'"] = None
+    if found:
+        lines = list(found)
+        more = len(lines) - _MOST_LEAKS_SHOWN
+        shown = lines[:_MOST_LEAKS_SHOWN] + ([f"... and {more} more"] if more > 0 else [])
+        raise PackError(
+            "the pseudonymised pack was not written: its files still hold details from the "
+            "review records (not shown here):\n" + "\n".join(f"  {line}" for line in shown)
+        )
+
+
 def build_pack(
     engine: Any,
     sample_id: int,
@@ -544,7 +663,9 @@ def build_pack(
     For each letter: the letter, its check report and its audit forms (Word and CSV), plus
     `index.csv` and `README.md`. A pseudonymised sample gets pseudonymised letters, and the
     key goes into the register, never into the pack. Nothing is written if any file exists
-    (unless `force`) or any letter cannot be read.
+    (unless `force`), any letter cannot be read or has changed since it was registered, or,
+    when pseudonymised, a letter has no review record or any file still holds a name or
+    record id from one.
     """
     from sqlalchemy import delete
 
@@ -556,10 +677,16 @@ def build_pack(
     from .report import to_html
 
     sample, items = _read_items(engine, sample_id)
+    for item in items:
+        _check_unchanged(item)
     pseudonymised = bool(sample.pseudonymised)
+    records: dict[str, ReviewRecord] = {}
     if pseudonymised:
+        records = _records_to_pseudonymise(items)
         pseudonymiser = Pseudonymiser()
-        built = [_pseudonymised_item(item, settings, pseudonymiser) for item in items]
+        built = [
+            _pseudonymised_item(item, records[item.code], settings, pseudonymiser) for item in items
+        ]
     else:
         built = [_plain_item(item, settings) for item in items]
     checker = checker_for(settings) if settings is not None else Checker()
@@ -576,6 +703,8 @@ def build_pack(
         files.update((out / name, content) for name, content in b.files.items())
     files[out / "index.csv"] = _index_csv(built, pseudonymised)
     files[out / "README.md"] = _readme(sample, built, rubric)
+    if pseudonymised:
+        _refuse_leaks(files, items, records)
     with session(engine) as db:
         stored = db.get(Sample, sample_id)
         if stored is None:  # deleted while the pack was being built
@@ -713,7 +842,7 @@ def _line_value(text: str) -> str:
 
 
 def _read_docx(path: Path, raw: bytes) -> Form:
-    if raw.startswith(_OLE2):
+    if raw.startswith(OLE2_SIGNATURE):
         raise AuditFormError(
             path,
             [Problem("", "is password-protected, or an old .doc file; save it from Word as .docx")],
@@ -885,6 +1014,23 @@ class _Checked:
     problems: list[Problem] = field(default_factory=list)
 
 
+def _text_problem(value: str, most: int, name: str) -> str | None:
+    """Return what is wrong with a reviewer's name or comment the register is to keep."""
+    if len(value) > most:
+        what = "a reviewer's name" if name == "reviewer" else "a comment"
+        return f"is {len(value)} characters long; {what} can be at most {most}"
+    odd = next(
+        (c for c in value if unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r"),
+        None,
+    )
+    if odd is not None:
+        return (
+            f"holds a control character (U+{ord(odd):04X}) that the register cannot keep; "
+            "type it again"
+        )
+    return None
+
+
 def _check_rows(
     form: Form, rubric: Rubric, items: dict[str, Any], existing: dict[_ScoreKey, str]
 ) -> _Checked:
@@ -901,6 +1047,7 @@ def _check_rows(
             Problem("reviewer", "is blank: write your name on the 'Reviewer:' line")
         )
     said: set[str] = set()  # unknown letter codes already reported
+    told_reviewer = False  # a problem with the reviewer's name already reported
     unnamed: set[str] = set()  # letters already reported as scored by nobody
     seen: dict[_ScoreKey, int] = {}
     for r in form.rows:
@@ -946,6 +1093,13 @@ def _check_rows(
         score, wrong = _score(r.score, rubric)
         if wrong:
             out.problems.append(form.problem(r.row, "score", wrong))
+        wrong = _text_problem(r.reviewer, MAX_REVIEWER, "reviewer")
+        if wrong and (form.kind == "csv" or not told_reviewer):
+            told_reviewer = True  # a Word form has one 'Reviewer:' line: say so once
+            out.problems.append(form.problem(r.row, "reviewer", wrong))
+        wrong = _text_problem(r.comment, MAX_COMMENT, "comment")
+        if wrong:
+            out.problems.append(form.problem(r.row, "comment", wrong))
         others = named.get(code, set())
         reviewer = r.reviewer or (next(iter(others)) if len(others) == 1 else "")
         if not reviewer:
@@ -1019,9 +1173,33 @@ def _import_file(engine: Any, path: Path, rubric: Rubric) -> FileImport:
     )
 
 
-def import_scores(engine: Any, paths: list[Path], rubric: Rubric | None = None) -> ImportSummary:
-    """Import completed audit forms, each file in one transaction: all its scores, or none."""
+def _database_problem(exc: Exception) -> Problem:
+    """Return a database error as a problem of the file being imported, in a person's words."""
     from sqlalchemy.exc import IntegrityError
+
+    if isinstance(exc, IntegrityError):
+        return Problem(
+            "",
+            "some of its scores were imported from another file at the same moment; import it "
+            "again to see which",
+        )
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    detail = lines[0][:200] if lines else type(cause).__name__
+    return Problem(
+        "",
+        f"the register could not store its scores ({detail}); nothing from it was imported, "
+        "so import it again",
+    )
+
+
+def import_scores(engine: Any, paths: list[Path], rubric: Rubric | None = None) -> ImportSummary:
+    """Import completed audit forms, each file in one transaction: all its scores, or none.
+
+    A file that cannot be read or checked, or that the database refuses (locked, a
+    serialisation failure, a value too long), is reported as failed; the others are still tried.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
 
     rubric = rubric or load_rubric()
     imported: list[FileImport] = []
@@ -1031,17 +1209,6 @@ def import_scores(engine: Any, paths: list[Path], rubric: Rubric | None = None) 
             imported.append(_import_file(engine, path, rubric))
         except InvalidFileError as exc:
             failed.append(exc)
-        except IntegrityError:
-            failed.append(
-                AuditFormError(
-                    path,
-                    [
-                        Problem(
-                            "",
-                            "some of its scores were imported from another file at the same "
-                            "moment; import it again to see which",
-                        )
-                    ],
-                )
-            )
+        except SQLAlchemyError as exc:  # the file's transaction was rolled back
+            failed.append(AuditFormError(path, [_database_problem(exc)]))
     return ImportSummary(tuple(imported), tuple(failed))

@@ -1,14 +1,17 @@
-"""Pseudonymise letters for an external auditor: names, birth dates and contact details out.
+"""Pseudonymise letters for an external auditor: names, birth dates, contact details and
+the child's record id out.
 
 Names come from the review record when there is one (the child, everyone invited, the IRO,
-the team manager, names among the child's own words and in the copy list), from the people
-the register knows (the IRO), from titles ("Mrs Lowe"), from the salutation ("Dear Amira,")
-and from the people spaCy's named-entity recogniser finds. One `Pseudonymiser` serves a whole
-pack, so the same person gets the same pseudonym in every letter of it.
+the team manager, decision owners who are people, names among the child's own words and in
+the copy list), from the people the register knows (the IRO), from titles ("Mrs Lowe"), from
+the salutation ("Dear Amira,") and from the people spaCy's named-entity recogniser finds. One
+`Pseudonymiser` serves a whole pack, so the same person gets the same pseudonym in every
+letter of it. Letters arrive Markdown-escaped, so names and addresses are matched escaped too.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
@@ -23,6 +26,7 @@ EMAIL_REMOVED = "[email removed]"
 POSTCODE_REMOVED = "[postcode removed]"
 ADDRESS_REMOVED = "[address removed]"
 BIRTH_DATE_REMOVED = "[date of birth removed]"
+REFERENCE_REMOVED = "[reference removed]"
 
 CHILD = "child"
 PARENT = "parent"
@@ -90,7 +94,11 @@ _ROLE_NOTE = re.compile(r"\(\s*[A-Z]{1,4}\s*\)")  # "Jo Mensah (SW)": not a name
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SPLIT_NAMES = re.compile(r"\s*(?:,|&|\+|/|\band\b)\s*")
 
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# Letters are Markdown-escaped before they are pseudonymised ("priya\\_shah@..."), so a
+# backslash may stand before any character of an address; never after its last one.
+_EMAIL_LOCAL = r"(?:[\w.+'-]|\\(?=[\w.+'-]))+"
+_EMAIL_LABEL = r"(?:[\w-]|\\(?=[\w-]))+"
+_EMAIL = re.compile(rf"{_EMAIL_LOCAL}@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+44[ \t]?(?:\(0\)[ \t]?)?|\(?0)\d{2,4}\)?(?:[ \t-]?\d{3,4}){1,2}(?!\w)"
 )
@@ -138,9 +146,14 @@ _DATE_TEXT = (
     r"|(?P<y4>\d{4})-(?P<m4>\d{1,2})-(?P<d4>\d{1,2}))"
 )
 _DATE = re.compile(rf"\b{_DATE_TEXT}\b", re.I)
-_BIRTH = re.compile(
-    rf"\b(?:date[ \t]+of[ \t]+birth|d\.?o\.?b\.?|born(?:[ \t]+on)?)[ \t]*(?:[:\-–][ \t]*|is[ \t]+)?"
-    rf"{_DATE_TEXT}\b",
+_BORN = r"(?:date[ \t]+of[ \t]+birth|d\.?o\.?b\.?|born)"
+_BORN_SEP = r"[ \t]*(?:[:\-–][ \t]*|is[ \t]+)?"
+_BIRTH = re.compile(rf"\b{_BORN}(?:[ \t]+on)?{_BORN_SEP}{_DATE_TEXT}\b", re.I)
+# "born in March 2015", "DOB: 03/2015": a month and year of birth give an age as well.
+_BIRTH_MONTH = re.compile(
+    rf"\b{_BORN}(?:[ \t]+(?:in|on))?{_BORN_SEP}"
+    rf"(?:(?P<month>{_MONTH})\.?,?[ \t]+(?P<year>\d{{4}})"
+    r"|(?P<mm>\d{1,2})[/.-](?P<yyyy>\d{4}))\b",
     re.I,
 )
 
@@ -202,23 +215,122 @@ def role_category(role: str) -> str:
     return PROFESSIONAL
 
 
-def record_names(record: ReviewRecord) -> list[str]:
-    """Return every name field of a review record: child, known-as, IRO, manager, attendees."""
-    names = [record.child.name, record.child.known_as, record.review.iro.name]
-    if record.review.team_manager:
-        names.append(record.review.team_manager)
-    names += [a.name for a in record.review.attendees]
+def _role_key(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+@cache
+def _role_keys() -> frozenset[str]:
+    from .terms import CARER_ROLES, ROLE_CONCEPT, ROLE_WORDS, STAFF_ROLES
+
+    return frozenset(
+        {*CARER_ROLES, *STAFF_ROLES, *ROLE_CONCEPT, *ROLE_WORDS, *_OWNER_ROLES.split()}
+    )
+
+
+# Who a decision is for, when that is a role and not a person ("Social worker", "Carers").
+_OWNER_ROLES = """
+    iro independent_reviewing_officer child young_person you parents mum_and_dad everyone
+    social_workers team_manager local_authority virtual_school virtual_school_head
+"""
+_OWNER_ROLE_WORDS_TEXT = """
+    carer carers foster kinship connected residential worker workers key mother father
+    social advocate teacher designated school nurse visitor doctor personal adviser advisor
+    interpreter guardian solicitor youth supervising support therapist manager officer lead
+    head virtual local senior practitioner coordinator keyworker staff parents
+"""
+_OWNER_ROLE_WORDS = frozenset(_OWNER_ROLE_WORDS_TEXT.split())
+
+
+def decision_owner_names(owner: str) -> list[str]:
+    """Return the names in a decision's owner ('Auntie Noor' -> Noor); none for 'Carers'."""
+    names = []
+    for chunk in _SPLIT_NAMES.split(owner):
+        if not chunk.strip() or _role_key(chunk) in _role_keys():
+            continue
+        words = [w for w in _found_words(chunk) if w.lower() not in _OWNER_ROLE_WORDS]
+        if words:
+            names.append(" ".join(words))
     return names
+
+
+def record_people(record: ReviewRecord) -> list[tuple[str, str]]:
+    """Return each name field of a review record with who they are: (name, category)."""
+    review = record.review
+    people = [
+        (record.child.name, CHILD),
+        (record.child.known_as, CHILD),
+        (review.iro.name, PROFESSIONAL),
+    ]
+    if review.team_manager:
+        people.append((review.team_manager, PROFESSIONAL))
+    people += [(a.name, role_category(a.role)) for a in review.attendees]
+    for decision in record.decisions:
+        people += [
+            (name, _owner_category(decision.owner)) for name in decision_owner_names(decision.owner)
+        ]
+    return people
+
+
+def _owner_category(owner: str) -> str:
+    kin = any(w.lower() in KIN_WORDS for w in _NAME_WORD.findall(owner))
+    return RELATIVE if kin else PERSON
+
+
+def record_names(record: ReviewRecord) -> list[str]:
+    """Return every name field of a review record: child, IRO, manager, attendees, owners."""
+    return [name for name, _ in record_people(record)]
 
 
 def name_words(record: ReviewRecord) -> set[str]:
     """Return every word of a record's name fields: none may reach a pseudonymised pack."""
-    return {part for name in record_names(record) for part in name_parts(name)}
+    return set(name_categories(record))
+
+
+def name_categories(record: ReviewRecord) -> dict[str, str]:
+    """Return every word of a record's name fields, with whose name it first is (its category)."""
+    words: dict[str, str] = {}
+    for name, category in record_people(record):
+        for part in name_parts(name):
+            words.setdefault(part, category)
+    return words
+
+
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _escapable(char: str) -> bool:
+    """Return whether Markdown may put a backslash before `char` (punctuation, '_')."""
+    return not (char.isalnum() or char.isspace())
+
+
+def _loose(text: str) -> str:
+    """Return a pattern for `text` that also matches it Markdown-escaped ('O\\_Neil')."""
+    return "".join(rf"\\?{re.escape(c)}" if _escapable(c) else re.escape(c) for c in text)
+
+
+def unescape(text: str) -> str:
+    """Return Markdown-escaped text as written: 'O\\_Neil' -> 'O_Neil'."""
+    return _ESCAPED.sub(lambda m: m.group(1) if _escapable(m.group(1)) else m.group(0), text)
+
+
+def word_pattern(words: Iterable[str], ignore_case: bool = False) -> re.Pattern[str]:
+    """Return a pattern matching any of `words` as a whole word, escaped for Markdown or not."""
+    alternatives = "|".join(_loose(w) for w in sorted(set(words), key=len, reverse=True) if w)
+    return re.compile(rf"(?<!\w)(?:{alternatives or '(?!)'})(?!\w)", re.I if ignore_case else 0)
 
 
 def leaks(text: str, words: Iterable[str]) -> list[str]:
     """Return the words among `words` that `text` still holds as whole, capitalised words."""
-    return sorted(w for w in set(words) if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text))
+    return sorted(w for w in set(words) if word_pattern([w]).search(text))
+
+
+def remove_references(text: str, references: Iterable[str]) -> str:
+    """Replace the child's record ids (any case, escaped or not) with a fixed placeholder."""
+    refs = [r.strip() for r in references if r and r.strip()]
+    if not refs:
+        return text
+    return word_pattern(refs, ignore_case=True).sub(REFERENCE_REMOVED, text)
 
 
 def _birth_date(match: re.Match[str]) -> dt.date | None:
@@ -262,7 +374,25 @@ def replace_birth_dates(
             return BIRTH_DATE_REMOVED
         return f"aged {age_on(born, as_of)}"
 
+    def aged_from_month(match: re.Match[str]) -> str:
+        year = int(match.group("year") or match.group("yyyy"))
+        month_name = match.group("month")
+        month = _MONTHS[month_name.lower()] if month_name else int(match.group("mm"))
+        if not 1 <= month <= 12 or as_of is None:
+            return BIRTH_DATE_REMOVED
+        if date_of_birth is not None and (date_of_birth.year, date_of_birth.month) == (
+            year,
+            month,
+        ):
+            return aged(date_of_birth)
+        if dt.date(year, month, 1) > as_of:
+            return BIRTH_DATE_REMOVED
+        # Without the day, the age they have surely reached: as if born on the month's last.
+        last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        return aged(min(last, as_of))
+
     text = _BIRTH.sub(lambda m: aged(_birth_date(m)), text)
+    text = _BIRTH_MONTH.sub(aged_from_month, text)
     if date_of_birth is None:
         return text
 
@@ -278,13 +408,13 @@ def substitute(text: str, key: dict[str, str]) -> str:
         return text
     names = sorted(key, key=len, reverse=True)
     pattern = re.compile(
-        rf"(?<![\w@])(?:{_TITLE}[ \t]+)?(?:{'|'.join(re.escape(n) for n in names)})(?!\w)"
+        rf"(?<![\w@])(?:{_TITLE}[ \t]+)?(?:{'|'.join(_loose(n) for n in names)})(?!\w)"
     )
 
     def swap(match: re.Match[str]) -> str:
-        found = match.group(0)
+        found = unescape(match.group(0))
         bare = _strip_titles(found) if found not in key else found
-        return key.get(bare, key.get(found, found))
+        return key.get(bare, key.get(found, match.group(0)))
 
     return pattern.sub(swap, text)
 
@@ -396,19 +526,25 @@ class Pseudonymiser:
         record: ReviewRecord | None = None,
         as_of: dt.date | None = None,
         people: Sequence[tuple[str, str]] = (),
+        references: Sequence[str] = (),
     ) -> Pseudonymised:
-        """Return `text` without names, birth dates or contact details, and the key of names.
+        """Return `text` without names, birth dates, contact details or record ids, and the key.
 
         `people` are (name, role) pairs known besides the record, such as the IRO the register
-        holds; `as_of` is the date ages are given on (the review date of the record if none).
+        holds; `references` are the child's record ids besides the record's (the register's
+        child reference); `as_of` is the date ages are given on (the review date if none).
         """
         self._letters += 1
         cast = _Cast(self, self._letters)
+        refs = list(references)
         if record is not None:
             self._cast_record(cast, record)
             as_of = as_of or record.review.date
+            if record.child.record_id:
+                refs.append(record.child.record_id)
         for name, role in people:
             cast.add(name, role_category(role))
+        text = remove_references(text, refs)
         text = remove_contact_details(text)
         text = replace_birth_dates(text, record.child.date_of_birth if record else None, as_of)
         self._cast_found(cast, text)
@@ -427,6 +563,9 @@ class Pseudonymiser:
             cast.add(review.team_manager, PROFESSIONAL)
         for attendee in review.attendees:
             cast.add(attendee.name, role_category(attendee.role))
+        for decision in record.decisions:
+            for owner in decision_owner_names(decision.owner):
+                cast.add(owner, _owner_category(decision.owner))
         for concept, words in child.preferred_terms.items():
             category = _CONCEPT_CATEGORY.get(concept)
             if category is None:
@@ -446,15 +585,14 @@ class Pseudonymiser:
             cast.add_found(_found_words(match.group(1)), PERSON)
         if not self.use_ner:
             return
-        doc = _ner()(text)
-        common = {t.text for t in doc if t.text.islower()}
-        for ent in doc.ents:
+        # Substitution is case-exact, so a name that is also a word ("Grace", "the grace
+        # period") is replaced where it is a name and left where it is the word.
+        for ent in _ner()(text).ents:
             if ent.label_ != "PERSON":
                 continue
             for segment in ent.text.splitlines():
                 kin = any(w.lower() in KIN_WORDS for w in _NAME_WORD.findall(segment))
-                words = [w for w in _found_words(segment) if w.lower() not in common]
-                cast.add_found(words, RELATIVE if kin else PERSON)
+                cast.add_found(_found_words(segment), RELATIVE if kin else PERSON)
 
 
 def _found_words(text: str) -> list[str]:

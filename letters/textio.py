@@ -11,7 +11,8 @@ from pathlib import Path
 from .errors import InvalidFileError, Problem
 
 LETTER_SUFFIXES = (".docx", ".md", ".txt")
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .docx files and old .doc files start so
+# Encrypted .docx files and old .doc files start so (an OLE2 compound file).
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class UnreadableLetter(InvalidFileError):
@@ -51,7 +52,7 @@ def decode_text(path: Path, raw: bytes) -> str:
 
 
 def _docx_blocks(path: Path, raw: bytes) -> list[str]:
-    if raw.startswith(_OLE2):
+    if raw.startswith(OLE2_SIGNATURE):
         raise UnreadableLetter(
             path,
             "is password-protected, or an old .doc file; save it from Word as .docx "

@@ -7,12 +7,15 @@ import hashlib
 import io
 import re
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from letters.audit import (
     AuditFormError,
@@ -134,6 +137,25 @@ def make_register(
             written[code] = path
         sample_id = sample.id
     return Register(engine, sample_id, folder, written)
+
+
+def rewrite_letter(register: Register, code: str, content: bytes) -> Path:
+    """Replace a sampled letter's file and register it again (its new SHA-256)."""
+    path = register.letters[code]
+    path.write_bytes(content)
+    with session(register.engine) as db:
+        document = db.scalars(
+            select(Document).where(Document.path == str(path), Document.kind == "letter")
+        ).one()
+        document.sha256 = hashlib.sha256(content).hexdigest()
+    return path
+
+
+def add_to_letter(register: Register, code: str, line: str) -> None:
+    """Add a paragraph to a sampled .txt or .md letter, just after 'Dear ...'."""
+    path = register.letters[code]
+    dear, rest = path.read_text(encoding="utf-8").split("\n\n", 1)
+    rewrite_letter(register, code, f"{dear}\n\n{line}\n\n{rest}".encode())
 
 
 def text_of(path: Path) -> str:
@@ -413,25 +435,36 @@ def test_a_pseudonymised_pack_has_pseudonymised_letters_and_no_originals(
     assert sorted(p.name for p in pack.iterdir()) == sorted(f.name for f in files)
 
 
-def test_a_letter_without_its_record_is_pseudonymised_from_what_is_found(
-    tmp_path: Path, settings: Settings, rubric: Rubric
+@pytest.mark.parametrize(
+    ("letters", "message"),
+    [
+        (
+            [("amira-second-review", ".docx")],
+            "S1-001 has no review record in the register; a pseudonymised pack needs it to find "
+            "every name — import the letter with a review_record column",
+        ),
+        (
+            [("amira-second-review", ".md"), ("leo-first-review", ".txt")],
+            "S1-001, S1-002 have no review record in the register; a pseudonymised pack needs "
+            "them to find every name — import the letters with a review_record column",
+        ),
+    ],
+)
+def test_a_pseudonymised_pack_of_letters_without_their_records_is_refused(
+    tmp_path: Path,
+    settings: Settings,
+    rubric: Rubric,
+    letters: list[tuple[str, str]],
+    message: str,
 ) -> None:
-    register = make_register(
-        tmp_path,
-        settings,
-        [("amira-second-review", ".docx")],
-        pseudonymised=True,
-        with_record=False,
-    )
-    files = build_pack(register.engine, register.sample_id, tmp_path / "PACK", rubric)
-    words = name_words(load_record(SAMPLES / "amira-second-review.yaml"))
-    for path in files:
-        text = text_of(path)
-        assert [w for w in sorted(words) if re.search(rf"(?<!\w){w}(?!\w)", text)] == []
-    letter = (tmp_path / "PACK" / "S1-001-letter.md").read_text(encoding="utf-8").splitlines()
-    assert letter[0] == "Dear A,"
-    assert "- Person 1, your teacher" in letter  # Mr Okafor: a title and a name
-    assert "Copy to: Person 5 (Mum)" in letter  # Sarah Khan: found by spaCy
+    register = make_register(tmp_path, settings, letters, pseudonymised=True, with_record=False)
+    with pytest.raises(PackError) as caught:
+        build_pack(register.engine, register.sample_id, tmp_path / "PACK", rubric)
+    assert str(caught.value) == message
+    assert not (tmp_path / "PACK").exists()
+    with session(register.engine) as db:
+        assert db.scalars(select(Pseudonym)).all() == []
+        assert db.get(Sample, register.sample_id).pack is None
 
 
 def test_a_pseudonymised_pack_contains_no_name_from_any_review_record(
@@ -526,7 +559,169 @@ def test_the_pseudonym_key_stays_in_the_register(pseudo: tuple[Register, list[Pa
     assert "Dear E," in pack_text
 
 
+def test_an_escaped_email_address_leaves_nothing_behind(
+    tmp_path: Path, settings: Settings, rubric: Rubric
+) -> None:
+    register = make_register(tmp_path, settings, [("leo-first-review", ".txt")], pseudonymised=True)
+    # A .txt letter is Markdown-escaped before it is pseudonymised: priya\\_shah@...
+    add_to_letter(register, "S1-001", "Or email Priya at priya_shah@example.gov.uk today.")
+    build_pack(register.engine, register.sample_id, tmp_path / "PACK", rubric)
+    for name in ("S1-001-letter.md", "S1-001-letter.docx", "S1-001-check.html"):
+        text = text_of(tmp_path / "PACK" / name)
+        assert "[email removed] today." in text, name
+        assert [w for w in ("priya", "shah", "\\[email") if w in text.lower()] == [], name
+
+
+def test_the_childs_record_id_is_removed_from_the_pack(
+    tmp_path: Path, settings: Settings, rubric: Rubric
+) -> None:
+    register = make_register(tmp_path, settings, [("leo-first-review", ".md")], pseudonymised=True)
+    add_to_letter(register, "S1-001", "Our ref: EX-100574. You were born in February 2019.")
+    build_pack(register.engine, register.sample_id, tmp_path / "PACK", rubric)
+    letter = (tmp_path / "PACK" / "S1-001-letter.md").read_text(encoding="utf-8")
+    assert "\n\nOur ref: [reference removed]. You were aged 7.\n\n" in letter
+
+
+def _patched(name: str, extra: str) -> Any:
+    """Return a fixture step that makes the pack builder's `name` add `extra` to its file."""
+
+    def inject(register: Register, monkeypatch: pytest.MonkeyPatch) -> None:
+        import letters.audit as audit
+
+        original = getattr(audit, name)
+
+        def leaky(*args: Any, **kwargs: Any) -> Any:
+            content = original(*args, **kwargs)
+            if name != "form_docx":
+                return content + extra.encode("utf-8")
+            from docx import Document as WordDocument
+
+            document = WordDocument(io.BytesIO(content))
+            document.sections[0].footer.paragraphs[0].text = extra  # not in the body
+            buffer = io.BytesIO()
+            document.save(buffer)
+            return buffer.getvalue()
+
+        monkeypatch.setattr(audit, name, leaky)
+
+    return inject
+
+
+def _added(line: str) -> Any:
+    def inject(register: Register, monkeypatch: pytest.MonkeyPatch) -> None:
+        add_to_letter(register, "S1-002", line)
+
+    return inject
+
+
+LEAK_HEAD = (
+    "the pseudonymised pack was not written: its files still hold details from the review "
+    "records (not shown here):"
+)
+
+
+# The pack is checked whole: every file, against every name and record id of every record.
+@pytest.mark.parametrize(
+    ("inject", "lines"),
+    [
+        (
+            _added("We rang the Bell at school."),  # Amira's team manager, in Leo's letter
+            [
+                "S1-002-letter.md: a professional's name from the review record of S1-001",
+                "S1-002-letter.docx: a professional's name from the review record of S1-001",
+                "S1-002-check.html: a professional's name from the review record of S1-001",
+            ],
+        ),
+        (
+            _added("Our ref: EX-100231"),  # Amira's record id, in Leo's letter
+            [
+                "S1-002-letter.md: the child's record id from the review record of S1-001",
+                "S1-002-letter.docx: the child's record id from the review record of S1-001",
+                "S1-002-check.html: the child's record id from the review record of S1-001",
+            ],
+        ),
+        (
+            _patched("_readme", "Thanks to Fielding."),
+            ["README.md: a carer's name from the review record of S1-001"],
+        ),
+        (
+            _patched("_index_csv", "Leo\r\n"),
+            ["index.csv: the child's name from the review record of S1-002"],
+        ),
+        (
+            _patched("form_csv", "ex-100574\r\n"),
+            [
+                "S1-001-form.csv: the child's record id from the review record of S1-002",
+                "S1-002-form.csv: the child's record id from the review record of S1-002",
+            ],
+        ),
+        (
+            _patched("form_docx", "Okafor"),
+            [
+                "S1-001-form.docx: a professional's name from the review record of S1-001",
+                "S1-002-form.docx: a professional's name from the review record of S1-001",
+            ],
+        ),
+    ],
+)
+def test_a_pseudonymised_pack_that_still_holds_a_name_is_refused_whole(
+    tmp_path: Path,
+    settings: Settings,
+    rubric: Rubric,
+    monkeypatch: pytest.MonkeyPatch,
+    inject: Any,
+    lines: list[str],
+) -> None:
+    register = make_register(
+        tmp_path,
+        settings,
+        [("amira-second-review", ".md"), ("leo-first-review", ".txt")],
+        pseudonymised=True,
+    )
+    inject(register, monkeypatch)
+    with pytest.raises(PackError) as caught:
+        build_pack(register.engine, register.sample_id, tmp_path / "PACK", rubric)
+    assert str(caught.value) == "\n".join([LEAK_HEAD, *(f"  {line}" for line in lines)])
+    assert not (tmp_path / "PACK").exists()
+    with session(register.engine) as db:
+        assert db.scalars(select(Pseudonym)).all() == []
+
+
 # ---- refusals -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pseudonymised", [False, True], ids=["named", "pseudonymised"])
+@pytest.mark.parametrize(
+    ("suffix", "change"),
+    [
+        (".md", lambda raw: raw + b"\nOne more line.\n"),
+        (".txt", lambda raw: raw.replace(b"Dear", b"Hello", 1)),
+        (".docx", lambda raw: raw + b"\0"),
+    ],
+)
+def test_a_letter_changed_since_it_was_registered_is_refused(
+    tmp_path: Path,
+    settings: Settings,
+    rubric: Rubric,
+    pseudonymised: bool,
+    suffix: str,
+    change: Any,
+) -> None:
+    register = make_register(
+        tmp_path,
+        settings,
+        [("amira-second-review", ".md"), ("leo-first-review", suffix)],
+        pseudonymised=pseudonymised,
+    )
+    letter = register.letters["S1-002"]
+    letter.write_bytes(change(letter.read_bytes()))
+    with pytest.raises(PackError) as caught:
+        build_pack(register.engine, register.sample_id, tmp_path / "PACK", rubric)
+    assert str(caught.value) == (
+        f"S1-002: the letter {letter} has changed since it was registered (its SHA-256 is not "
+        "the registered one); register it again, then make the pack"
+    )
+    assert not (tmp_path / "PACK").exists()
 
 
 def test_a_pack_is_not_overwritten_unless_forced(
@@ -755,6 +950,29 @@ def test_the_pack_forms_can_be_filled_in_and_imported(
                 "form.csv:7: score: '4.5' is not a score: write a whole number from 1 to 4",
             ],
         ),
+        (
+            filled_csv("S1-001", ALL_CRITERIA, row3="S1-001," + "R" * 201 + ",childs_voice,3,"),
+            ["form.csv:3: reviewer: is 201 characters long; a reviewer's name can be at most 200"],
+        ),
+        (
+            filled_csv(
+                "S1-001", ALL_CRITERIA, row4="S1-001,Jane Smith,decisions_clear,3," + "x" * 4001
+            ),
+            ["form.csv:4: comment: is 4001 characters long; a comment can be at most 4000"],
+        ),
+        (
+            filled_csv("S1-001", ALL_CRITERIA, row5="S1-001,Jane Smith,own_words,3,Fine\x00"),
+            [
+                "form.csv:5: comment: holds a control character (U+0000) that the register cannot keep; type it again"
+            ],
+        ),
+        (
+            filled_csv("S1-001", ALL_CRITERIA, reviewer="Jane\x1bSmith"),
+            [
+                f"form.csv:{row}: reviewer: holds a control character (U+001B) that the register cannot keep; type it again"
+                for row in range(2, 10)
+            ],
+        ),
     ],
 )
 def test_a_bad_csv_form_names_the_file_and_row_and_imports_nothing(
@@ -776,6 +994,105 @@ def test_a_bad_csv_form_names_the_file_and_row_and_imports_nothing(
     # The good file still imports; nothing from the bad one does.
     assert summary.imported == (FileImport(Path("good.csv"), 7, ("S1-002",), ("Jane Smith",)),)
     assert {row[-1] for row in stored_scores(scoring.engine)} == {"good.csv"}
+
+
+def test_a_long_name_and_comment_within_the_limits_import(scoring: Register) -> None:
+    reviewer = "R" * 200
+    form = filled_csv("S1-002", FIRST_REVIEW_CRITERIA, reviewer=reviewer)
+    comment = "Line one.\n\tLine two." + "x" * (4000 - 20)
+    form = form.replace("written_to_child,3,Clear and kind.", f'written_to_child,3,"{comment}"')
+    Path("form.csv").write_text(form, encoding="utf-8")
+    summary = import_scores(scoring.engine, [Path("form.csv")])
+    assert summary.failed == ()
+    assert summary.imported == (FileImport(Path("form.csv"), 7, ("S1-002",), (reviewer,)),)
+    assert stored_scores(scoring.engine)[0][4] == comment
+
+
+def test_a_too_long_reviewer_on_a_word_form_is_named_once(
+    scoring: Register, rubric: Rubric
+) -> None:
+    blank = form_docx("S1-002", dt.date(2026, 10, 2), 1, rubric, "S1-002-letter.md")
+    Path("form.docx").write_bytes(fill_docx(blank, "R" * 250, {}))
+    summary = import_scores(scoring.engine, [Path("form.docx")])
+    assert [str(e) for e in summary.failed] == [
+        "form.docx: this audit form has 1 problem:\n"
+        "  form.docx: table row 2: reviewer: is 250 characters long; a reviewer's name can be at "
+        "most 200"
+    ]
+    assert stored_scores(scoring.engine) == []
+
+
+AGAIN = "nothing from it was imported, so import it again"
+
+
+# Whatever the database says, only the file being imported fails, and nothing of it stays.
+@pytest.mark.parametrize(
+    ("error", "problem"),
+    [
+        (
+            sqlite3.OperationalError("database is locked"),  # SQLAlchemy wraps it
+            f"the register could not store its scores (database is locked); {AGAIN}",
+        ),
+        (
+            OperationalError(
+                "INSERT INTO scores",
+                {},
+                psycopg.errors.SerializationFailure(
+                    "could not serialize access due to concurrent update"
+                ),
+            ),
+            "the register could not store its scores (could not serialize access due to "
+            f"concurrent update); {AGAIN}",
+        ),
+        (
+            DataError(
+                "INSERT INTO scores",
+                {},
+                psycopg.errors.StringDataRightTruncation(
+                    "value too long for type character varying(200)"
+                ),
+            ),
+            "the register could not store its scores (value too long for type character "
+            f"varying(200)); {AGAIN}",
+        ),
+        (
+            IntegrityError(
+                "INSERT INTO scores", {}, sqlite3.IntegrityError("UNIQUE constraint failed")
+            ),
+            "some of its scores were imported from another file at the same moment; import it "
+            "again to see which",
+        ),
+    ],
+)
+def test_a_database_error_fails_that_file_only(
+    scoring: Register, error: Exception, problem: str
+) -> None:
+    errors = [error]
+
+    @event.listens_for(scoring.engine, "before_cursor_execute")
+    def fail_once(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith("INSERT INTO scores") and errors:
+            raise errors.pop()
+
+    Path("form.csv").write_text(filled_csv("S1-001", ALL_CRITERIA), encoding="utf-8")
+    Path("good.csv").write_text(filled_csv("S1-002", FIRST_REVIEW_CRITERIA), encoding="utf-8")
+    summary = import_scores(scoring.engine, [Path("form.csv"), Path("good.csv")])
+    assert [str(e) for e in summary.failed] == [
+        f"form.csv: this audit form has 1 problem:\n  form.csv: {problem}"
+    ]
+    assert summary.imported == (FileImport(Path("good.csv"), 7, ("S1-002",), ("Jane Smith",)),)
+    assert {row[-1] for row in stored_scores(scoring.engine)} == {"good.csv"}
+
+
+def test_a_password_protected_word_form_is_refused(scoring: Register) -> None:
+    from letters.textio import OLE2_SIGNATURE  # one signature, shared with reading letters
+
+    Path("form.docx").write_bytes(OLE2_SIGNATURE + b"\0" * 504)
+    summary = import_scores(scoring.engine, [Path("form.docx")])
+    assert [str(e) for e in summary.failed] == [
+        "form.docx: this audit form has 1 problem:\n  form.docx: is password-protected, or an "
+        "old .doc file; save it from Word as .docx"
+    ]
 
 
 def test_a_reviewer_named_once_in_a_csv_form_counts_for_the_letter(scoring: Register) -> None:

@@ -10,7 +10,9 @@ import pytest
 
 from letters.pseudonymise import (
     Pseudonymiser,
+    decision_owner_names,
     leaks,
+    name_categories,
     name_parts,
     name_words,
     record_names,
@@ -19,7 +21,7 @@ from letters.pseudonymise import (
     role_category,
     substitute,
 )
-from letters.records import load_record
+from letters.records import Decision, ReviewRecord, load_record
 
 from .conftest import GOLDEN, SAMPLE_FILES, SAMPLES
 
@@ -45,6 +47,10 @@ def golden_letter(name: str) -> str:
         ("by 30 September 2026 at 10:30", "by 30 September 2026 at 10:30"),
         ("the code is 01632 or 12345678", "the code is 01632 or 12345678"),
         ("Email priya.shah@example.gov.uk now.", "Email [email removed] now."),
+        # Markdown-escaped before pseudonymising: the whole address goes, backslashes too.
+        ("Email priya\\_shah@example.gov.uk now.", "Email [email removed] now."),
+        ("Email \\_jo\\_o\\_brien\\_@my\\_council.gov.uk.", "Email [email removed]."),
+        ("at a\\_b@example.org.uk\\*", "at [email removed]\\*"),
         ("Send it to ME4 4TR or sw1a 1aa.", "Send it to [postcode removed] or [postcode removed]."),
         ("She lives at 12 Acacia Avenue.", "She lives at [address removed]."),
         ("at 12 Acacia Avenue, Exampletown EX1 2AB today", "at [address removed] today"),
@@ -77,6 +83,22 @@ def test_contact_details_are_removed(text: str, expected: str) -> None:
             "The meeting on Monday 10 August 2026",
         ),
         ("born on 31/02/2015", None, AUGUST, "[date of birth removed]"),
+        # A month and year of birth: the age surely reached, or the record's when it matches.
+        ("She was born in March 2015.", None, AUGUST, "She was aged 11."),
+        ("born in August 2015", None, AUGUST, "aged 10"),
+        ("born in August 2015", dt.date(2015, 8, 3), AUGUST, "aged 11"),
+        ("Date of birth: Sept. 2014", None, AUGUST, "aged 11"),
+        ("DOB 03/2015", None, AUGUST, "aged 11"),
+        ("born August 2026", None, AUGUST, "aged 0"),
+        ("born in December 2026", None, AUGUST, "[date of birth removed]"),
+        ("born in March 2015", None, None, "[date of birth removed]"),
+        ("DOB 13/2015", None, AUGUST, "[date of birth removed]"),
+        (
+            "Since March 2015 you have lived here.",
+            None,
+            AUGUST,
+            "Since March 2015 you have lived here.",
+        ),
     ],
 )
 def test_dates_of_birth_become_ages(
@@ -107,6 +129,89 @@ def test_dates_of_birth_become_ages(
 )
 def test_record_names_are_replaced(text: str, expected: str) -> None:
     assert Pseudonymiser(use_ner=False).pseudonymise(text, AMIRA).text == expected
+
+
+# Names spaCy finds stay names when the same word is also used in lower case.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Your sister Grace came to your meeting. The grace period for your bus pass ends soon.",
+            "Your sister Person 1 came to your meeting. The grace period for your bus pass ends soon.",
+        ),
+        (
+            "Your friend Rose brought a rose for you.",
+            "Your friend Person 1 brought a rose for you.",
+        ),
+        ("Your cousin Faith has faith in you.", "Your cousin Person 1 has faith in you."),
+        ("Your brother Bill paid the bill.", "Your brother Person 1 paid the bill."),
+    ],
+)
+def test_a_name_that_is_also_a_word_is_still_replaced(text: str, expected: str) -> None:
+    assert Pseudonymiser().pseudonymise(text).text == expected
+
+
+# The child's record id, from the record or the register, whatever its case or escaping.
+@pytest.mark.parametrize(
+    ("text", "references", "expected"),
+    [
+        ("Our ref: EX-100231", (), "Our ref: [reference removed]"),
+        ("our ref ex-100231.", (), "our ref [reference removed]."),
+        ("Case EX-100231/2026-08-10/2", (), "Case [reference removed]/2026-08-10/2"),
+        ("Ref: EX-1002310", (), "Ref: EX-1002310"),
+        (
+            "Ref: GEN\\_00042 and GEN_00042",
+            ("GEN_00042",),
+            "Ref: [reference removed] and [reference removed]",
+        ),
+        ("Ref: anon-1a2b3c4d5e6f", ("anon-1a2b3c4d5e6f", " "), "Ref: [reference removed]"),
+    ],
+)
+def test_the_childs_record_id_is_removed(
+    text: str, references: tuple[str, ...], expected: str
+) -> None:
+    result = Pseudonymiser(use_ner=False).pseudonymise(text, AMIRA, references=references)
+    assert result.text == expected
+
+
+def with_owner(owner: str) -> ReviewRecord:
+    """Return Amira's record with one more decision, for `owner` to do."""
+    extra = Decision(action="Take Amira fishing.", owner=owner, due=dt.date(2026, 9, 1))
+    return AMIRA.model_copy(update={"decisions": [*AMIRA.decisions, extra]})
+
+
+# Who will do a decision may be a person no other field names.
+@pytest.mark.parametrize(
+    ("owner", "names", "text", "expected"),
+    [
+        (
+            "Grandad Wilf",
+            ["Wilf"],
+            "Wilf will take you fishing.",
+            "Relative 1 will take you fishing.",
+        ),
+        ("Wilf Hart", ["Wilf Hart"], "Wilf Hart and Wilf came.", "Person 1 and Person 1 came."),
+        ("Wilf and Jo", ["Wilf", "Jo"], "Wilf and Jo will.", "Person 1 and Professional 3 will."),
+        ("Carers", [], "The Carers will.", "The Carers will."),
+        ("Social worker", [], "Ask your Social worker.", "Ask your Social worker."),
+        ("Designated teacher", [], "Designated teacher", "Designated teacher"),
+        ("Mum and Dad", [], "Mum and Dad will.", "Mum and Dad will."),
+        (
+            "Virtual School Head",
+            [],
+            "The Virtual School Head will.",
+            "The Virtual School Head will.",
+        ),
+    ],
+)
+def test_a_decision_owner_who_is_a_person_is_a_name(
+    owner: str, names: list[str], text: str, expected: str
+) -> None:
+    record = with_owner(owner)
+    assert decision_owner_names(owner) == names
+    assert record_names(record)[10:] == names
+    result = Pseudonymiser(use_ner=False).pseudonymise(text, record)
+    assert result.text == expected
 
 
 def test_the_key_holds_every_name_and_what_replaced_it() -> None:
@@ -273,10 +378,29 @@ def test_role_category(role: str, category: str) -> None:
         ("iro=Priya Shah|review_number=2", "iro=Professional 1|review_number=2"),
         ("iro=Tom Reilly", "iro=Tom Reilly"),
         ("Mrs Priya Shah", "Professional 1"),
+        # Markdown-escaped names are names too.
+        ("Hello Mary\\_Jane", "Hello Person 1"),
+        ("Hello Mary_Jane", "Hello Person 1"),
+        ("Hello Mary\\_Janet", "Hello Mary\\_Janet"),
     ],
 )
 def test_substitute(text: str, expected: str) -> None:
-    assert substitute(text, {"Priya Shah": "Professional 1", "Priya": "Professional 1"}) == expected
+    key = {"Priya Shah": "Professional 1", "Priya": "Professional 1", "Mary_Jane": "Person 1"}
+    assert substitute(text, key) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Mary_Jane came", ["Mary_Jane"]),
+        ("Mary\\_Jane came", ["Mary_Jane"]),
+        ("Amira came", ["Amira"]),
+        ("amira came", []),
+        ("Amiras came", []),
+    ],
+)
+def test_leaks_finds_names_escaped_or_not(text: str, found: list[str]) -> None:
+    assert leaks(text, ["Mary_Jane", "Amira"]) == found
 
 
 def test_name_fields_of_a_record() -> None:
@@ -296,3 +420,11 @@ def test_name_fields_of_a_record() -> None:
         "Amira", "Khan", "Priya", "Shah", "Marcus", "Bell", "Sarah", "Sue", "Fielding",
         "Dave", "Jo", "Mensah", "Okafor",
     }  # fmt: skip
+    assert name_categories(AMIRA) == {
+        "Amira": "child", "Khan": "child", "Priya": "professional", "Shah": "professional",
+        "Marcus": "professional", "Bell": "professional", "Sarah": "parent", "Sue": "carer",
+        "Fielding": "carer", "Dave": "carer", "Jo": "professional", "Mensah": "professional",
+        "Okafor": "professional",
+    }  # fmt: skip
+    tyler = load_record(SAMPLES / "tyler-chairs-own-review.yaml")
+    assert record_names(tyler)[-1] == "Ty"  # "owner: Ty" of a decision
