@@ -6,15 +6,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from .findings import Finding, make_finding
 from .matching import PhraseFinder, inside
 from .records import Concept, ReviewRecord
 from .resources import data_dir
-from .rules import Rule, RuleFileError, _problems, rule_problems
+from .rules import Rule, RuleFileError, load_rule_file, rule_problems
 from .terms import second_person
-from .yamlfile import load_yaml
 
 _OTHER_OWNERS = frozenset({"her", "his", "their", "its", "our", "'s", "’s"})
 
@@ -36,11 +35,7 @@ class Lexicon(BaseModel):
 def load_lexicon(path: Path | None = None) -> Lexicon:
     """Load the lexicon of usual words for each concept."""
     path = path or data_dir("style_rules") / "preferred_terms.yaml"
-    doc = load_yaml(path, "rule file", RuleFileError)
-    try:
-        lexicon = Lexicon.model_validate(doc.data)
-    except ValidationError as exc:
-        raise RuleFileError(path, _problems(exc, doc)) from None
+    lexicon, doc = load_rule_file(path, Lexicon)
     problems = rule_problems("preferred_terms", lexicon.rules, doc)
     if problems:
         raise RuleFileError(path, problems)

@@ -12,13 +12,12 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import Problem
 from .findings import Finding, Readability, make_finding
 from .resources import data_dir
-from .rules import Rule, RuleFileError, _problems, rule_problems
-from .yamlfile import load_yaml
+from .rules import Rule, RuleFileError, load_rule_file, rule_problems
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
@@ -69,11 +68,7 @@ class Targets(BaseModel):
 def load_targets(path: Path | None = None) -> Targets:
     """Load `readability.yaml` (a council's, if given, else the built-in one)."""
     path = path or data_dir("style_rules") / "readability.yaml"
-    doc = load_yaml(path, "rule file", RuleFileError)
-    try:
-        targets = Targets.model_validate(doc.data)
-    except ValidationError as exc:
-        raise RuleFileError(path, _problems(exc, doc)) from None
+    targets, doc = load_rule_file(path, Targets)
     from .render import AGE_BANDS
 
     problems = rule_problems("readability", targets.rules, doc)

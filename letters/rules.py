@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -13,6 +13,7 @@ from .errors import InvalidFileError, Problem
 from .resources import data_dir
 from .yamlfile import YamlDocument, field_path, load_yaml
 
+M = TypeVar("M", bound=BaseModel)
 Level = Literal["error", "warning", "suggestion"]
 LEVELS: tuple[Level, ...] = ("error", "warning", "suggestion")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -111,13 +112,18 @@ def _problems(exc: ValidationError, doc_lines: YamlDocument) -> list[Problem]:
     return out
 
 
-def load_word_pack(path: Path) -> Pack:
-    """Load and check one pack of rules, or raise `RuleFileError` naming every problem."""
+def load_rule_file(path: Path, model: type[M]) -> tuple[M, YamlDocument]:
+    """Parse a `style_rules/` file into `model`, or raise `RuleFileError` naming each problem."""
     doc = load_yaml(path, "rule file", RuleFileError)
     try:
-        pack = Pack.model_validate(doc.data)
+        return model.model_validate(doc.data), doc
     except ValidationError as exc:
         raise RuleFileError(path, _problems(exc, doc)) from None
+
+
+def load_word_pack(path: Path) -> Pack:
+    """Load and check one pack of rules, or raise `RuleFileError` naming every problem."""
+    pack, doc = load_rule_file(path, Pack)
     problems = rule_problems(pack.pack, pack.rules, doc)
     if pack.pack != path.stem:
         problems.insert(
