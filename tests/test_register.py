@@ -256,3 +256,39 @@ def test_two_iros_drafting_at_once_are_both_registered(
         assert db.scalar(select(func.count()).select_from(Document)) == 12
         assert db.scalar(select(func.count()).select_from(LetterCheck)) == 0
     engine.dispose()
+
+
+def test_a_crash_mid_import_leaves_the_register_as_it_was(
+    tmp_path: Path, register_target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from letters import register
+
+    index = write_import(tmp_path / "old")
+    real = register.check_summary
+    calls: list[int] = []
+
+    def crash_on_second(*args: object, **kwargs: object) -> dict[str, object]:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("power cut")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(register, "check_summary", crash_on_second)
+    result = runner.invoke(
+        app,
+        [
+            "register",
+            "import",
+            str(tmp_path / "old"),
+            "--index",
+            str(index),
+            "--db",
+            register_target,
+        ],
+    )
+    assert result.exit_code == ExitCode.INTERNAL
+    engine = open_register(register_target)
+    with session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(Review)) == 0
+        assert db.scalar(select(func.count()).select_from(Document)) == 0
+    engine.dispose()
