@@ -91,15 +91,12 @@ def syllables(word: str) -> int:
 
 def body_spans(text: str) -> list[tuple[int, int]]:
     """Return the spans of the letter's body: prose paragraphs between greeting and sign-off."""
+    from .textio import text_blocks
+
     spans = []
-    offset = 0
     first = True
-    for block in text.split("\n\n"):
-        start = text.index(block, offset)
-        offset = start + len(block)
+    for start, block in text_blocks(text):
         stripped = block.strip()
-        if not stripped:
-            continue
         if first and _GREETING.match(stripped):
             first = False
             continue
@@ -108,7 +105,7 @@ def body_spans(text: str) -> list[tuple[int, int]]:
             break
         if not _ENDS_SENTENCE.search(stripped):
             continue  # a heading, a name in a list, an address line
-        spans.append((start, offset))
+        spans.append((start, start + len(block)))
     return spans
 
 

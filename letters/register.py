@@ -104,11 +104,25 @@ def _add_document(db: Any, review: Any, kind: str, path: Path, sha: str) -> Any:
     return document, True
 
 
-def _set_check(db: Any, document: Any, summary: dict[str, Any]) -> None:
+def _put_review(db: Any, review: Any, rid: str, values: dict[str, Any]) -> Any:
+    """Add the review `rid`, or update `review` (the one already there) with `values`."""
+    from .models import Review
+
+    if review is None:
+        review = Review(id=rid, **values)
+        db.add(review)
+    else:
+        for key, value in values.items():
+            setattr(review, key, value)
+    return review
+
+
+def _set_check(document: Any, summary: dict[str, Any]) -> None:
+    """Give a letter document its check figures, replacing any it had."""
     from .models import LetterCheck
 
     if document.check is None:
-        document.check = LetterCheck(document_id=document.id, **summary)
+        document.check = LetterCheck(**summary)
     else:
         for key, value in summary.items():
             setattr(document.check, key, value)
@@ -151,13 +165,7 @@ def register_draft(
         "source": "draft",
     }
     with session(engine) as db:
-        review = db.get(Review, rid)
-        if review is None:
-            review = Review(id=rid, **values)
-            db.add(review)
-        else:
-            for key, value in values.items():
-                setattr(review, key, value)
+        review = _put_review(db, db.get(Review, rid), rid, values)
         db.flush()
         if review_file is not None:
             _add_document(db, review, "record", review_file.resolve(), sha256_of(review_file))
@@ -165,9 +173,7 @@ def register_draft(
             document, _ = _add_document(db, review, kind, path.resolve(), sha256_of(path))
             if kind == "letter" and report is not None:
                 has_contingency = bool(plan and plan.contingency)
-                _set_check(
-                    db, document, check_summary(report, record.review.number, has_contingency)
-                )
+                _set_check(document, check_summary(report, record.review.number, has_contingency))
     return rid
 
 
@@ -323,7 +329,7 @@ def store_imports(
     from sqlalchemy import select
 
     from .db import session
-    from .models import Document, LetterCheck, Review
+    from .models import Document, Review
 
     local = local or TimescaleSettings()
     result = ImportResult()
@@ -373,13 +379,7 @@ def store_imports(
                 "record_sent": row.record_sent,
                 "source": "import",
             }
-            review = reviews.get(rid)
-            if review is None:
-                review = reviews[rid] = Review(id=rid, **values)
-                db.add(review)
-            else:
-                for key, value in values.items():
-                    setattr(review, key, value)
+            review = reviews[rid] = _put_review(db, reviews.get(rid), rid, values)
             files = [("letter", item.path)]
             if row.review_record and (folder / row.review_record).is_file():
                 files.insert(0, ("record", (folder / row.review_record).resolve()))
@@ -394,11 +394,7 @@ def store_imports(
                 document.path = str(path)
                 if kind == "letter":
                     summary = check_summary(item.report, row.review_number, bool(row.contingency))
-                    if document.check is None:
-                        document.check = LetterCheck(**summary)
-                    else:
-                        for key, value in summary.items():
-                            setattr(document.check, key, value)
+                    _set_check(document, summary)
                     (result.added if added else result.unchanged).append(rid)
     return result
 

@@ -10,6 +10,7 @@ from .records import ReviewRecord
 from .render import long_date, short_date
 from .rules import Rule
 from .terms import child_terms, first_name, owner_in_child_words
+from .textio import text_blocks
 from .timescales import Timescales
 
 _STOP_WORDS = """
@@ -53,17 +54,6 @@ def content_words(text: str) -> set[str]:
     return {w for w in _WORDS.findall(normalise(text)) if w not in _STOP and len(w) > 2}
 
 
-def _blocks(text: str) -> list[tuple[int, str]]:
-    out = []
-    offset = 0
-    for block in text.split("\n\n"):
-        start = text.index(block, offset)
-        offset = start + len(block)
-        if block.strip():
-            out.append((start, block))
-    return out
-
-
 def _find_wording(
     text: str, wording: str, share: float = 0.6, when: dt.date | None = None
 ) -> tuple[int, str] | None:
@@ -72,7 +62,7 @@ def _find_wording(
     Where several blocks hold it, prefer one that also gives the date `when`.
     """
     wanted = normalise(wording).rstrip(".!")
-    blocks = _blocks(text)
+    blocks = text_blocks(text)
     exact = [b for b in blocks if wanted in normalise(b[1])]
     words = content_words(wording)
     close = [b for b in blocks if words and len(words & content_words(b[1])) / len(words) >= share]

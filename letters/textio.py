@@ -33,6 +33,18 @@ class LetterText:
     text: str
 
 
+def text_blocks(text: str) -> list[tuple[int, str]]:
+    """Return (offset, text) of each non-blank block of a letter, split at blank lines."""
+    out = []
+    offset = 0
+    for block in text.split("\n\n"):
+        start = text.index(block, offset)
+        offset = start + len(block)
+        if block.strip():
+            out.append((start, block))
+    return out
+
+
 def decode_text(path: Path, raw: bytes) -> str:
     """Decode a text file: UTF-8 (with or without BOM), or UTF-16 with a BOM, else refuse."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
