@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,48 @@ from .errors import InvalidFileError, Problem
 LETTER_SUFFIXES = (".docx", ".md", ".txt")
 # Encrypted .docx files and old .doc files start so (an OLE2 compound file).
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+# Size limits for what people hand the tool. A review record is a few kilobytes; a letter a few
+# dozen (a Word letter with a picture a few megabytes); an index of a service's old letters a few.
+MAX_RECORD_BYTES = 1_000_000
+MAX_LETTER_BYTES = 20_000_000
+MAX_TABLE_BYTES = 50_000_000
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:g} MB"
+
+
+def read_bytes(path: Path, what: str, limit: int) -> bytes:
+    """Read a whole regular file of at most `limit` bytes, or raise `InvalidFileError` saying why."""
+
+    def refuse(message: str) -> InvalidFileError:
+        return InvalidFileError(path, [Problem("", message)], what)
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise refuse("no such file") from None
+    except OSError as exc:
+        raise refuse(f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise refuse("is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        # A pipe or a device such as /dev/zero would be read for ever.
+        raise refuse("is not an ordinary file (a pipe or a device?)")
+    if info.st_size > limit:
+        raise refuse(f"is too large ({_megabytes(info.st_size)}; the limit is {_megabytes(limit)})")
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except IsADirectoryError:
+        raise refuse("is a folder, not a file") from None
+    except OSError as exc:
+        raise refuse(f"cannot be read ({exc.strerror})") from None
+    if len(raw) > limit:  # the file grew while we read it
+        raise refuse(f"is too large (the limit is {_megabytes(limit)})")
+    return raw
 
 
 class UnreadableLetter(InvalidFileError):
