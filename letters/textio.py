@@ -29,7 +29,7 @@ def _megabytes(size: int) -> str:
 
 
 def read_bytes(path: Path, what: str, limit: int) -> bytes:
-    """Read a whole regular file of at most `limit` bytes, or raise `InvalidFileError` saying why."""
+    """Read a regular file of at most `limit` bytes, or raise `InvalidFileError` saying why."""
 
     def refuse(message: str) -> InvalidFileError:
         return InvalidFileError(path, [Problem("", message)], what)
