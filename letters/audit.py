@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import html
 import io
+import os
 import re
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -17,7 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .errors import InvalidFileError, LettersError, Problem
 from .resources import data_dir
-from .textio import OLE2_SIGNATURE
+from .safetext import cell_value, csv_text, terminal_text
+from .textio import (
+    LETTER_SUFFIXES,
+    MAX_LETTER_BYTES,
+    MAX_TABLE_BYTES,
+    OLE2_SIGNATURE,
+    read_bytes,
+)
 from .yamlfile import YamlDocument, field_path, load_yaml
 
 if TYPE_CHECKING:
@@ -209,6 +219,10 @@ class _Item:
     letter: Path
     letter_sha256: str  # as registered: the pack refuses a letter changed since
     record: Path | None
+    # The folders the letter and the record must be inside; None: only the file itself.
+    letter_folder: Path | None = None
+    record_folder: Path | None = None
+    folder_unknown: bool = False  # imported by a version that did not record the folder
 
 
 @dataclass
@@ -227,10 +241,8 @@ def _month(value: dt.date) -> str:
 
 
 def _csv_bytes(rows: list[list[str]]) -> bytes:
-    """Return rows as CSV that Excel opens as UTF-8 (with a byte-order mark)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """Return rows as CSV that Excel opens as UTF-8 (with a byte-order mark), never as formulas."""
+    return csv_text(rows, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def _read_items(engine: Any, sample_id: int) -> tuple[Any, list[_Item]]:
@@ -251,6 +263,7 @@ def _read_items(engine: Any, sample_id: int) -> tuple[Any, list[_Item]]:
                     f"{entry.code}: review {review.id} has no letter in the register, so it "
                     "cannot go in a pack"
                 )
+            imported = review.source == "import"
             items.append(
                 _Item(
                     code=entry.code,
@@ -264,11 +277,96 @@ def _read_items(engine: Any, sample_id: int) -> tuple[Any, list[_Item]]:
                     letter=Path(letters[-1].path),
                     letter_sha256=letters[-1].sha256,
                     record=Path(records[-1].path) if records else None,
+                    letter_folder=_folder_of(letters[-1], imported),
+                    record_folder=_folder_of(records[-1], imported) if records else None,
+                    folder_unknown=imported
+                    and any(d.folder is None for d in (letters[-1], *records[-1:])),
                 )
             )
         if not items:
             raise PackError(f"sample {sample_id} has no letters in it")
         return sample, items
+
+
+def _folder_of(document: Any, imported: bool) -> Path | None:
+    """Return the folder a registered file must be inside to go in a pack."""
+    if document.folder is not None:
+        return Path(document.folder)
+    # Registered by a version that did not record it. Drafted files were written by the tool
+    # where the IRO said; an imported one could have come from anywhere an index pointed, so
+    # it must be in the working folder.
+    return Path.cwd() if imported else None
+
+
+def _check_place(code: str, what: str, path: Path, folder: Path | None, unknown: bool) -> None:
+    """Refuse a registered file outside its folder, reached by a link, or not a plain file."""
+    shown = terminal_text(path)
+    if not path.is_absolute():
+        raise PackError(f"{code}: the {what} {shown} is registered without its full path")
+    try:
+        resolved = path.resolve()
+        info = os.stat(resolved)
+    except FileNotFoundError:
+        return  # reading it says it is missing, naming it
+    except (OSError, RuntimeError):
+        raise PackError(f"{code}: the {what} {shown} cannot be found (a loop of links?)") from None
+    if folder is not None and not resolved.is_relative_to(folder.resolve()):
+        if unknown:
+            raise PackError(
+                f"{code}: the {what} {shown} was imported by an older version of iro-letters, "
+                f"which did not record the folder it came from, and it is outside the working "
+                f"folder {terminal_text(folder)}; import it again from its folder (letters "
+                "register import FOLDER --index INDEX), then make the pack. Nothing was written."
+            )
+        raise PackError(
+            f"{code}: the {what} {shown} is outside the folder it was registered from "
+            f"({terminal_text(folder)}); a pack copies only registered files. Nothing was written."
+        )
+    if resolved != path:
+        raise PackError(
+            f"{code}: the {what} {shown} is now a link to {terminal_text(resolved)}; a pack "
+            "copies only the file registered. Nothing was written."
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise PackError(f"{code}: the {what} {shown} is not an ordinary file. Nothing was written.")
+    if info.st_size > MAX_LETTER_BYTES:
+        raise PackError(
+            f"{code}: the {what} {shown} is too large to be a {what}. Nothing was written."
+        )
+
+
+def _check_places(item: _Item) -> None:
+    """Refuse an item whose letter or record is not where the register says it may be."""
+    _check_place(item.code, "letter", item.letter, item.letter_folder, item.folder_unknown)
+    if item.letter.suffix.lower() not in LETTER_SUFFIXES:
+        raise PackError(
+            f"{item.code}: the registered letter {terminal_text(item.letter)} is not a letter "
+            "file (.docx, .md or .txt). Nothing was written."
+        )
+    if item.record is not None:
+        _check_place(
+            item.code, "review record", item.record, item.record_folder, item.folder_unknown
+        )
+        if item.record.suffix.lower() not in (".yaml", ".yml"):
+            raise PackError(
+                f"{item.code}: the registered review record {terminal_text(item.record)} is not "
+                "a review record (a .yaml file). Nothing was written."
+            )
+
+
+def _load_registered_record(item: _Item, path: Path) -> ReviewRecord:
+    """Load a registered review record; if it is not valid, say so without quoting it."""
+    from .records import load_record
+
+    try:
+        return load_record(path)
+    except InvalidFileError:
+        # Its problems would quote its lines, and it may not be a review record at all.
+        raise PackError(
+            f"{item.code}: the registered review record {terminal_text(path)} is not a valid "
+            f"review record (see why with: letters validate {terminal_text(path)}). "
+            "Nothing was written."
+        ) from None
 
 
 def _check_unchanged(item: _Item) -> None:
@@ -287,16 +385,13 @@ def _check_unchanged(item: _Item) -> None:
 
 
 def _record_for(item: _Item) -> ReviewRecord | None:
-    from .records import load_record
-
     if item.record is None or not item.record.exists():
         return None
-    return load_record(item.record)
+    return _load_registered_record(item, item.record)
 
 
 def _records_to_pseudonymise(items: list[_Item]) -> dict[str, ReviewRecord]:
     """Load every item's review record, which names the people to find; refuse without one."""
-    from .records import load_record
 
     missing = [i.code for i in items if i.record is None]
     if missing:
@@ -315,7 +410,7 @@ def _records_to_pseudonymise(items: list[_Item]) -> dict[str, ReviewRecord]:
                 f"{item.code}: the review record {item.record} is missing; a pseudonymised "
                 "pack needs it to find every name, so the pack was not written"
             )
-        records[item.code] = load_record(item.record)
+        records[item.code] = _load_registered_record(item, item.record)
     return records
 
 
@@ -678,6 +773,7 @@ def build_pack(
 
     sample, items = _read_items(engine, sample_id)
     for item in items:
+        _check_places(item)
         _check_unchanged(item)
     pseudonymised = bool(sample.pseudonymised)
     records: dict[str, ReviewRecord] = {}
@@ -765,6 +861,27 @@ class FileImport:
     scores: int
     letters: tuple[str, ...]
     reviewers: tuple[str, ...]
+    already: int = 0  # scores on the form that are in the register already, the same
+
+    @property
+    def already_imported(self) -> bool:
+        """Return whether every score on the form was in the register already."""
+        return self.scores == 0 and self.already > 0
+
+
+def import_line(done: FileImport) -> str:
+    """Return what importing one form did, as `letters audit import` prints it."""
+    count = done.already if done.already_imported else done.scores
+    letters = len(done.letters)
+    what = (
+        f"{count} score{'s' if count != 1 else ''} for {letters} "
+        f"letter{'s' if letters != 1 else ''} by {', '.join(done.reviewers)}"
+    )
+    if done.already_imported:
+        return f"{done.path}: already imported ({what}); nothing changed"
+    if done.already:
+        return f"{done.path}: {what}; {done.already} already imported"
+    return f"{done.path}: {what}"
 
 
 @dataclass(frozen=True)
@@ -780,12 +897,37 @@ class ImportSummary:
         return not self.failed
 
 
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """Return the codec of UTF-16 text with no byte-order mark, judged by its zero bytes."""
+    if len(raw) < 4 or len(raw) % 2:
+        return None
+    even, odd = raw[0::2].count(0), raw[1::2].count(0)
+    half = len(raw) // 2
+    if odd > half * 0.3 and even == 0:
+        return "utf-16-le"
+    if even > half * 0.3 and odd == 0:
+        return "utf-16-be"
+    return None
+
+
 def _decode_csv(path: Path, raw: bytes) -> str:
+    # Excel saves "Unicode text" as UTF-16 (with a byte-order mark, usually) and "CSV (Comma
+    # delimited)" in the Windows code page; "CSV UTF-8" as UTF-8 with a byte-order mark.
+    codec = (
+        "utf-16"
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        else _utf16_without_bom(raw)
+    )
+    if codec is not None:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            raise AuditFormError(path, [Problem("", "is damaged UTF-16 text")]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    try:  # Excel's "CSV (Comma delimited)" saves in the Windows code page
+    try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
         raise AuditFormError(
@@ -793,14 +935,40 @@ def _decode_csv(path: Path, raw: bytes) -> str:
         ) from None
 
 
+def _delimiter(first_line: str) -> str:
+    """Return the delimiter a spreadsheet used: a comma, a semicolon, or a tab."""
+    if "," in first_line:
+        return ","
+    if "\t" in first_line:  # Excel's "Unicode text"
+        return "\t"
+    return ";" if ";" in first_line else ","
+
+
+def _csv_line_problem(exc: csv.Error, line: int) -> Problem:
+    """Return a problem the csv module found, in a person's words, at its line."""
+    if "field larger than field limit" in str(exc):
+        message = (
+            f"has a cell longer than {csv.field_size_limit():,} characters (an unclosed "
+            "quote (\") can make one); a form's cells are short"
+        )
+    elif "NUL" in str(exc):
+        message = "holds a NUL character: is it a CSV file?"
+    else:
+        message = f"cannot be read as CSV ({exc})"
+    return Problem("", message, line)
+
+
 def _read_csv(path: Path, raw: bytes) -> Form:
     text = _decode_csv(path, raw)
     first = text.split("\n", 1)[0]
-    delimiter = ";" if ";" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        raise AuditFormError(path, [_csv_line_problem(exc, reader.line_num)]) from None
+    if not table:
         raise AuditFormError(path, [Problem("", "is empty")])
+    header, body = table[0], table[1:]
     columns = {name.strip().lower(): index for index, name in enumerate(header)}
     missing = [name for name in _REQUIRED_COLUMNS if name not in columns]
     if missing:
@@ -818,10 +986,13 @@ def _read_csv(path: Path, raw: bytes) -> Form:
 
     def cell(values: list[str], name: str) -> str:
         index = columns.get(name)
-        return values[index].strip() if index is not None and index < len(values) else ""
+        if index is None or index >= len(values):
+            return ""
+        # The pack's forms quote a cell that a spreadsheet would take for a formula.
+        return cell_value(values[index].strip())
 
     rows = []
-    for number, values in enumerate(reader, start=2):
+    for number, values in enumerate(body, start=2):
         if not any(v.strip() for v in values):
             continue
         rows.append(
@@ -927,13 +1098,9 @@ def read_form(path: Path) -> Form:
             path, [Problem("", "is not an audit form: use the .csv or .docx form from the pack")]
         )
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AuditFormError(path, [Problem("", "no such file")]) from None
-    except IsADirectoryError:
-        raise AuditFormError(path, [Problem("", "is a folder, not a file")]) from None
-    except OSError as exc:
-        raise AuditFormError(path, [Problem("", f"cannot be read ({exc.strerror})")]) from None
+        raw = read_bytes(path, "audit form", MAX_TABLE_BYTES)
+    except InvalidFileError as exc:  # a folder, a pipe, too large, cannot be read
+        raise AuditFormError(path, exc.problems) from None
     if not raw.strip():
         raise AuditFormError(path, [Problem("", "is empty")])
     return _read_docx(path, raw) if suffix == ".docx" else _read_csv(path, raw)
@@ -955,6 +1122,11 @@ def _criterion_id(text: str, rubric: Rubric) -> str | None:
     return None
 
 
+def _shown(text: str, most: int = 40) -> str:
+    """Return a cell's text as a message quotes it: cut short if long."""
+    return text if len(text) <= most else text[:most] + "..."
+
+
 def _score(text: str, rubric: Rubric) -> tuple[int | None, str | None]:
     """Return the score written in a cell, or what is wrong with it."""
     written = " ".join(text.split())
@@ -962,13 +1134,20 @@ def _score(text: str, rubric: Rubric) -> tuple[int | None, str | None]:
         return None, "is blank: give a score from 1 to 4"
     match = re.fullmatch(r"(\d+)(?:\.0+)?(?:\s*[-–:]?\s*([^\W\d_].*))?", written)
     if match is None:
-        return None, f"'{written}' is not a score: write a whole number from 1 to 4"
-    score = int(match.group(1))
+        return None, f"'{_shown(written)}' is not a score: write a whole number from 1 to 4"
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > 1:  # int() of thousands of digits is refused, and all are off the scale
+        return None, f"'{_shown(written)}' is off the scale (1-4)"
+    score = int(digits)
     if score not in SCALE:
         return None, f"'{written}' is off the scale (1-4)"
     label = match.group(2)
     if label and label.strip().casefold() != rubric.label(score).casefold():
-        return None, f"'{written}': {score} is '{rubric.label(score)}' on the scale, not '{label}'"
+        return (
+            None,
+            f"'{_shown(written)}': {score} is '{rubric.label(score)}' on the scale, "
+            f"not '{_shown(label)}'",
+        )
     return score, None
 
 
@@ -988,20 +1167,29 @@ def _sample_items(db: Any, form: Form) -> dict[str, Any]:
     return items
 
 
-def _existing_scores(db: Any, items: dict[str, Any]) -> dict[_ScoreKey, str]:
+@dataclass(frozen=True)
+class _Stored:
+    """A score already in the register: what it is, and the file it came from."""
+
+    score: int
+    comment: str | None
+    source_file: str
+
+
+def _existing_scores(db: Any, items: dict[str, Any]) -> dict[_ScoreKey, _Stored]:
     """Return the scores already in the register for these letters, and where they came from."""
     from sqlalchemy import select
 
     from .models import Score
 
-    existing: dict[_ScoreKey, str] = {}
+    existing: dict[_ScoreKey, _Stored] = {}
     for item in (i for i in items.values() if not isinstance(i, int)):
         query = select(Score).where(
             Score.sample_id == item.sample_id, Score.review_id == item.review_id
         )
         for score in db.scalars(query.order_by(Score.id)):
             key = (score.sample_id, score.review_id, score.reviewer.casefold(), score.criterion)
-            existing.setdefault(key, score.source_file)
+            existing.setdefault(key, _Stored(score.score, score.comment, score.source_file))
     return existing
 
 
@@ -1012,6 +1200,9 @@ class _Checked:
     scores: list[Any] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    already: int = 0  # scores in the register already, the same as on the form
+    already_codes: list[str] = field(default_factory=list)
+    already_reviewers: list[str] = field(default_factory=list)
 
 
 def _text_problem(value: str, most: int, name: str) -> str | None:
@@ -1032,7 +1223,7 @@ def _text_problem(value: str, most: int, name: str) -> str | None:
 
 
 def _check_rows(
-    form: Form, rubric: Rubric, items: dict[str, Any], existing: dict[_ScoreKey, str]
+    form: Form, rubric: Rubric, items: dict[str, Any], existing: dict[_ScoreKey, _Stored]
 ) -> _Checked:
     """Check every row of a form against the rubric, the sample and the scores already in."""
     from .models import Score
@@ -1064,13 +1255,13 @@ def _check_rows(
                     if item
                     else "is not the code of a letter in any sample in this register"
                 )
-                out.problems.append(form.problem(r.row, "letter", f"'{r.letter}' {why}"))
+                out.problems.append(form.problem(r.row, "letter", f"'{_shown(r.letter)}' {why}"))
             continue
         review_number = item.review.review_number
         criterion_id = _criterion_id(r.criterion, rubric)
         criterion = rubric.criterion(criterion_id) if criterion_id else None
         if criterion is None:
-            shown = r.criterion.splitlines()[0] if r.criterion else ""
+            shown = _shown(r.criterion.splitlines()[0]) if r.criterion.strip() else ""
             message = (
                 f"'{shown}' is not a criterion of the rubric (use one of: "
                 f"{', '.join(c.id for c in rubric.criteria)})"
@@ -1129,10 +1320,25 @@ def _check_rows(
             out.problems.append(form.problem(r.row, "criterion", message))
             continue
         seen[key] = r.row
-        if key in existing:
+        stored = existing.get(key)
+        if stored is not None:
+            if score is None:
+                continue  # what is wrong with the score is said above
+            if stored.score == score and (stored.comment or "") == r.comment:
+                # The same form (or the same scores) imported again: nothing to change.
+                out.already += 1
+                out.already_codes.append(item.code)
+                out.already_reviewers.append(reviewer)
+                continue
+            differs = (
+                f"as {stored.score}, and this form gives {score}"
+                if stored.score != score
+                else "with a different comment"
+            )
             message = (
-                f"{reviewer} has already scored {item.code} on '{criterion.id}' "
-                f"(imported from {existing[key]})"
+                f"{reviewer} has already scored {item.code} on '{criterion.id}' {differs} "
+                f"(imported from {stored.source_file}); a score in the register is not changed "
+                "by importing another form"
             )
             out.problems.append(form.problem(r.row, "criterion", message))
             continue
@@ -1168,8 +1374,11 @@ def _import_file(engine: Any, path: Path, rubric: Rubric) -> FileImport:
     return FileImport(
         path=path,
         scores=len(checked.scores),
-        letters=tuple(dict.fromkeys(checked.codes)),
-        reviewers=tuple(dict.fromkeys(s.reviewer for s in checked.scores)),
+        letters=tuple(dict.fromkeys(checked.codes + checked.already_codes)),
+        reviewers=tuple(
+            dict.fromkeys([s.reviewer for s in checked.scores] + checked.already_reviewers)
+        ),
+        already=checked.already,
     )
 
 

@@ -14,6 +14,7 @@ import typer
 from dateutil.relativedelta import relativedelta
 
 from .errors import ExitCode, LettersError, UsageProblem
+from .safetext import terminal_text
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -109,7 +110,7 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except LettersError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"Error: {terminal_text(str(exc), keep_newlines=True)}", err=True)
         raise typer.Exit(int(exc.exit_code)) from None
     except BrokenPipeError:
         # Whoever read our output stopped early (`| head`): not a failure of ours.
@@ -198,7 +199,7 @@ def draft(
         result = make_draft(record, settings)
         written = write_draft(result, out, force=force)
         typer.echo(
-            f"Drafted for {record.child.known_as} (age {record.age}; "
+            f"Drafted for {terminal_text(record.child.known_as)} (age {record.age}; "
             f"letter for ages {result.age_band}) into {out}:"
         )
         for path in written:
@@ -346,7 +347,7 @@ def check(
                 letter = read_letter(path)
             except UnreadableLetter as exc:
                 unreadable[index] = str(exc)
-                typer.echo(f"Error: {exc}", err=True)
+                typer.echo(f"Error: {terminal_text(str(exc))}", err=True)
                 continue
             requests.append(
                 request_for(path, letter.text, settings, record, band, tuple(accept or ()))
@@ -579,7 +580,7 @@ def sample(
         )
         for code, rid, stratum in items:
             shown = code if pseudonymise else f"{code}  {rid}"
-            typer.echo(f"  {shown}  [{stratum}]")
+            typer.echo(terminal_text(f"  {shown}  [{stratum}]"))
 
     _run(action)
 
@@ -607,7 +608,7 @@ def audit_import(
     """
 
     def action() -> int:
-        from .audit import import_scores, rubric_for
+        from .audit import import_line, import_scores, rubric_for
         from .db import open_register
 
         settings = _settings(config)
@@ -617,11 +618,7 @@ def audit_import(
         finally:
             engine.dispose()
         for done in summary.imported:
-            letters = len(done.letters)
-            typer.echo(
-                f"{done.path}: {done.scores} score{'s' if done.scores != 1 else ''} for "
-                f"{letters} letter{'s' if letters != 1 else ''} by {', '.join(done.reviewers)}"
-            )
+            typer.echo(terminal_text(import_line(done)))
         for problem in summary.failed:
             typer.echo(f"Error: {problem}", err=True)
         return int(ExitCode.OK if summary.ok else ExitCode.INVALID_INPUT)
@@ -758,7 +755,9 @@ def due(
             from .render import ordinal
 
             record = load_record(review)
-            typer.echo(f"{record.child.name}: {ordinal(record.review.number)} review")
+            typer.echo(
+                f"{terminal_text(record.child.name)}: {ordinal(record.review.number)} review"
+            )
             for line in _timescale_lines(timescales_for(record, settings)):
                 typer.echo(line)
             return

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
+from .safetext import terminal_text
+
 
 class ExitCode(IntEnum):
     """Exit codes of the `letters` command, as documented in `letters --help`."""
@@ -32,9 +34,9 @@ class Problem:
     line: int | None = None
 
     def describe(self, path: Path | str) -> str:
-        """Return the problem as `file:line: field: message`."""
+        """Return the problem as `file:line: field: message`, control characters escaped."""
         where = f"{path}:{self.line}" if self.line else f"{path}"
-        return (
+        return terminal_text(
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
 
@@ -47,7 +49,7 @@ class InvalidFileError(LettersError):
         self.problems = problems
         self.what = what
         count = len(problems)
-        head = f"{path}: this {what} has {count} problem{'s' if count != 1 else ''}:"
+        head = f"{terminal_text(path)}: this {what} has {count} problem{'s' if count != 1 else ''}:"
         super().__init__("\n".join([head, *(f"  {p.describe(path)}" for p in problems)]))
 
 

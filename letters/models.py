@@ -70,6 +70,9 @@ class Document(Base):
     review_id: Mapped[str] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # letter | minutes | decisions
     path: Mapped[str] = mapped_column(String(1000))
+    # The folder the file was drafted into or imported from; the path must stay inside it.
+    # None in registers made before version 0004 of the schema.
+    folder: Mapped[str | None] = mapped_column(String(1000))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     registered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 

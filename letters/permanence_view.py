@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageProblem
+from .safetext import csv_text
 
 if TYPE_CHECKING:
     from .models import LetterCheck
@@ -253,11 +252,9 @@ def _csv_bool(value: bool | None) -> str:
 
 def to_csv(rows: list[PermanenceRow]) -> str:
     """Return the second reviews as CSV, one row a review, in the same order."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    table: list[list[str]] = [list(CSV_COLUMNS)]
     for row in rows:
-        writer.writerow(
+        table.append(
             [
                 row.review_id,
                 row.child_ref,
@@ -279,4 +276,4 @@ def to_csv(rows: list[PermanenceRow]) -> str:
                 "; ".join(row.unknowns),
             ]
         )
-    return buffer.getvalue()
+    return csv_text(table, lineterminator="\n")  # cells safe to open in a spreadsheet

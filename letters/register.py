@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from .errors import InvalidFileError, Problem
 from .findings import LetterReport
 from .records import ParticipationCode, PermanencePlan, ReviewRecord
 from .render import AGE_BANDS, age_band
+from .safetext import terminal_text
+from .textio import MAX_LETTER_BYTES, MAX_TABLE_BYTES, read_bytes
 from .timescales import LATER_REVIEW_MONTHS, SECOND_REVIEW_MONTHS, Timescales, add_working_days
 from .yamlfile import field_path
 
@@ -85,7 +88,7 @@ def check_summary(
     }
 
 
-def _add_document(db: Any, review: Any, kind: str, path: Path, sha: str) -> Any:
+def _add_document(db: Any, review: Any, kind: str, path: Path, sha: str, folder: Path) -> Any:
     from sqlalchemy import select
 
     from .models import Document
@@ -97,8 +100,11 @@ def _add_document(db: Any, review: Any, kind: str, path: Path, sha: str) -> Any:
     )
     if existing is not None:
         existing.path = str(path)
+        existing.folder = str(folder)
         return existing, False
-    document = Document(review_id=review.id, kind=kind, path=str(path), sha256=sha)
+    document = Document(
+        review_id=review.id, kind=kind, path=str(path), folder=str(folder), sha256=sha
+    )
     db.add(document)
     db.flush()
     return document, True
@@ -168,9 +174,15 @@ def register_draft(
         review = _put_review(db, db.get(Review, rid), rid, values)
         db.flush()
         if review_file is not None:
-            _add_document(db, review, "record", review_file.resolve(), sha256_of(review_file))
+            record_path = review_file.resolve()
+            _add_document(
+                db, review, "record", record_path, sha256_of(review_file), record_path.parent
+            )
         for kind, path in files.items():
-            document, _ = _add_document(db, review, kind, path.resolve(), sha256_of(path))
+            resolved = path.resolve()
+            document, _ = _add_document(
+                db, review, kind, resolved, sha256_of(path), resolved.parent
+            )
             if kind == "letter" and report is not None:
                 has_contingency = bool(plan and plan.contingency)
                 _set_check(document, check_summary(report, record.review.number, has_contingency))
@@ -194,6 +206,12 @@ def mark_sent(
             review.record_sent = record
 
 
+# Dates in an index are of reviews held by services that exist: anything else is a typing slip.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+MAX_REVIEW_NUMBER = 99  # a child in care from birth to 18 has about forty reviews
+MAX_CHECKED_CHARACTERS = 1_000_000  # spaCy's limit on one text
+
+
 class IndexRow(BaseModel):
     """One row of an import index: a letter written elsewhere, and its review's details."""
 
@@ -204,21 +222,44 @@ class IndexRow(BaseModel):
     iro: str = Field(min_length=1, max_length=200)
     team: str | None = Field(default=None, max_length=200)
     review_date: dt.date
-    review_number: int = Field(ge=1)
+    review_number: int
     age_band: str
-    legal_status: str | None = None
+    legal_status: str | None = Field(default=None, max_length=60)
     participation: ParticipationCode | None = None
     permanence_plan: PermanencePlan | None = None
     contingency: PermanencePlan | None = None
     previous_review: dt.date | None = None
     decisions_sent: dt.date | None = None
     record_sent: dt.date | None = None
-    review_record: str | None = None  # the review record YAML, if there is one (for packs)
+    # The review record YAML, if there is one (for packs).
+    review_record: str | None = Field(default=None, max_length=1000)
 
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("review_number", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        # Checked as text first: int() of thousands of digits is refused, and 10**100 would
+        # not fit the register's column.
+        text = str(value).strip() if value is not None else ""
+        digits = text.lstrip("0")
+        if (
+            not (text.isascii() and text.isdigit())
+            or len(digits) > len(str(MAX_REVIEW_NUMBER))
+            or not 1 <= int(digits or "0") <= MAX_REVIEW_NUMBER
+        ):
+            raise ValueError(f"must be a whole number from 1 to {MAX_REVIEW_NUMBER}")
+        return int(digits)
+
+    @field_validator("review_date", "previous_review", "decisions_sent", "record_sent")
+    @classmethod
+    def _sensible_year(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"{value.isoformat()} is not between {FIRST_YEAR} and {LAST_YEAR}")
+        return value
 
     @field_validator("age_band")
     @classmethod
@@ -237,30 +278,143 @@ class ImportResult:
     unreadable: list[str] = field(default_factory=list)
 
 
-def read_index(path: Path) -> list[IndexRow]:
-    """Read an import index CSV, or raise naming the file, row and column of every problem."""
-    from .textio import decode_text
+class OutsideFolder(ValueError):
+    """A path from data that leads out of the folder it is relative to."""
+
+
+def resolve_inside(folder: Path, name: str) -> Path:
+    """Return `name` resolved inside `folder`, or raise `OutsideFolder` saying why not."""
+    shown = terminal_text(name if len(name) <= 80 else name[:80] + "...")
+    if "\x00" in name:
+        raise OutsideFolder(f"'{shown}' holds a NUL character; it is not a file's name")
+    given = Path(name)
+    if given.is_absolute() or given.drive or name.startswith("\\"):
+        raise OutsideFolder(
+            f"'{shown}' is an absolute path; give the file's place inside the folder {folder}"
+        )
+    root = folder.resolve()
+    try:
+        resolved = (root / given).resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links
+        raise OutsideFolder(f"'{shown}' cannot be followed (a loop of links?)") from None
+    if not resolved.is_relative_to(root):
+        how = "leads out of" if ".." in given.parts else "is a link to a file outside"
+        raise OutsideFolder(
+            f"'{shown}' {how} the folder {folder}; only files inside it are imported"
+        )
+    return resolved
+
+
+def _index_message(err: Any) -> str:
+    """Return a pydantic error about an index cell in a person's words."""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "is not a column we know"
+    if kind == "missing":
+        return "is missing"
+    if kind == "value_error":
+        return str(err["ctx"]["error"])
+    if kind == "string_too_short":
+        return "must not be blank"
+    if kind == "string_too_long":
+        most = err["ctx"]["max_length"]
+        return f"is {len(err['input'])} characters long; it can be at most {most}"
+    if kind.startswith("date"):
+        given = str(err.get("input", ""))
+        shown = given if len(given) <= 40 else given[:40] + "..."
+        return f"'{shown}' is not a date: write it as YYYY-MM-DD, such as 2026-08-10"
+    return str(err["msg"])
+
+
+def _decode_index(path: Path, raw: bytes) -> str:
+    """Decode an index's bytes (UTF-8, or UTF-16 as Excel's "Unicode text" saves)."""
+    from .textio import UnreadableLetter, decode_text
 
     try:
-        text = decode_text(path, path.read_bytes())
-    except OSError as exc:
-        raise InvalidFileError(
-            path, [Problem("", f"cannot be read ({exc.strerror})")], "index"
-        ) from None
-    reader = csv.DictReader(text.splitlines())
-    rows: list[IndexRow] = []
-    problems: list[Problem] = []
+        return decode_text(path, raw)
+    except UnreadableLetter as exc:
+        raise InvalidFileError(path, exc.problems, "index") from None
+
+
+def _delimiter(header: str) -> str:
+    """Return the delimiter of a spreadsheet's CSV: a comma, a tab or a semicolon."""
+    for delimiter in (",", "\t", ";"):
+        if delimiter in header:
+            return delimiter
+    return ","
+
+
+def _csv_problem(exc: csv.Error, line: int) -> Problem:
+    """Return what the csv module could not read, in a person's words, at its line."""
+    if "field larger than field limit" in str(exc):
+        return Problem(
+            "",
+            f"has a cell longer than {csv.field_size_limit():,} characters (an unclosed quote "
+            '(") can make one): nothing after it can be read',
+            line,
+        )
+    if "NUL" in str(exc):
+        return Problem("", "holds a NUL character: is it a CSV file?", line)
+    return Problem("", f"cannot be read as CSV ({exc})", line)
+
+
+def read_index(path: Path, folder: Path | None = None) -> list[IndexRow]:
+    """Read an import index CSV, or raise naming the file, row and column of every problem.
+
+    With `folder`, every `file` and `review_record` must be inside it.
+    """
+    text = _decode_index(path, read_bytes(path, "index", MAX_TABLE_BYTES))
+    first = text.split("\n", 1)[0]
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        raise InvalidFileError(path, [_csv_problem(exc, reader.line_num)], "index") from None
     if not reader.fieldnames:
         raise InvalidFileError(path, [Problem("", "is empty")], "index")
-    for number, raw in enumerate(reader, start=2):
+    header = [name.strip() for name in reader.fieldnames]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        names = ", ".join(repr(terminal_text(n)) for n in twice)
+        raise InvalidFileError(path, [Problem("", f"has the column {names} twice", 1)], "index")
+    rows: list[IndexRow] = []
+    problems: list[Problem] = []
+    for number, raw in enumerate(table, start=2):
+        where = f"row {number}"
+        if None in raw:
+            problems.append(
+                Problem(where, "has more cells than the first row has column names", number)
+            )
+            continue
+        cells = {str(key).strip(): value for key, value in raw.items()}
         try:
-            rows.append(IndexRow.model_validate(raw))
+            row = IndexRow.model_validate(cells)
         except ValidationError as exc:
             for err in exc.errors():
-                message = (
-                    "is not a column we know" if err["type"] == "extra_forbidden" else err["msg"]
+                loc = tuple(str(part) for part in err["loc"])
+                problems.append(Problem(f"{where}: {field_path(loc)}", _index_message(err), number))
+            continue
+        if folder is not None:
+            for name in ("file", "review_record"):
+                value = getattr(row, name)
+                if value is None:
+                    continue
+                try:
+                    resolve_inside(folder, value)
+                except OutsideFolder as exc:
+                    problems.append(Problem(f"{where}: {name}", str(exc), number))
+            if row.review_record and Path(row.review_record).suffix.lower() not in (
+                ".yaml",
+                ".yml",
+            ):
+                problems.append(
+                    Problem(
+                        f"{where}: review_record",
+                        "is not a review record (a .yaml file); leave it blank if there is none",
+                        number,
+                    )
                 )
-                problems.append(Problem(f"row {number}: {field_path(err['loc'])}", message, number))
+        rows.append(row)
     if problems:
         raise InvalidFileError(path, problems, "index")
     return rows
@@ -284,15 +438,30 @@ def check_imports(
     from .rules import rule_book
     from .textio import UnreadableLetter, read_letter
 
-    rows = read_index(index)
+    rows = read_index(index, folder)
     unreadable: list[str] = []
     texts: list[tuple[IndexRow, Path, str]] = []
     for row in rows:
-        path = (folder / row.file).resolve()
+        path = resolve_inside(folder, row.file)  # read_index has refused any outside it
         try:
-            texts.append((row, path, read_letter(path).text))
+            # A pipe, a device or a file too large is refused before it is read as a letter.
+            read_bytes(path, "letter", MAX_LETTER_BYTES)
+            text = read_letter(path).text
         except UnreadableLetter as exc:
-            unreadable.append(str(exc))
+            unreadable.append(terminal_text(str(exc)))
+            continue
+        except InvalidFileError as exc:
+            unreadable.append(terminal_text(f"{path}: {exc.problems[0].message}"))
+            continue
+        if len(text) > MAX_CHECKED_CHARACTERS:
+            unreadable.append(
+                terminal_text(
+                    f"{path}: is too long to be a letter ({len(text):,} characters; the checker "
+                    f"reads at most {MAX_CHECKED_CHARACTERS:,})"
+                )
+            )
+            continue
+        texts.append((row, path, text))
     reports = checker.check(
         [CheckRequest(path=path, text=text, band=row.age_band) for row, path, text in texts],
         progress=progress,
@@ -381,17 +550,23 @@ def store_imports(
             }
             review = reviews[rid] = _put_review(db, reviews.get(rid), rid, values)
             files = [("letter", item.path)]
-            if row.review_record and (folder / row.review_record).is_file():
-                files.insert(0, ("record", (folder / row.review_record).resolve()))
+            if row.review_record:
+                record = resolve_inside(folder, row.review_record)  # refused when outside
+                if record.is_file():
+                    files.insert(0, ("record", record))
+            root = str(folder.resolve())
             for kind, path in files:
                 sha = sha256_of(path)
                 document = documents.get((rid, kind, sha))
                 added = document is None
                 if document is None:
-                    document = Document(review=review, kind=kind, path=str(path), sha256=sha)
+                    document = Document(
+                        review=review, kind=kind, path=str(path), folder=root, sha256=sha
+                    )
                     documents[(rid, kind, sha)] = document
                     db.add(document)
                 document.path = str(path)
+                document.folder = root
                 if kind == "letter":
                     summary = check_summary(item.report, row.review_number, bool(row.contingency))
                     _set_check(document, summary)

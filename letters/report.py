@@ -9,6 +9,7 @@ from typing import Any
 
 from .findings import Finding, LetterReport
 from .rules import LEVELS
+from .safetext import terminal_text
 
 
 def finding_line(report: LetterReport, finding: Finding) -> str:
@@ -21,16 +22,16 @@ def finding_line(report: LetterReport, finding: Finding) -> str:
         line += f" ({finding.suggestion})"
     if finding.accepted:
         line += " [accepted]"
-    return line
+    return terminal_text(line)  # the file's name, the letter's words and the child's
 
 
 def readability_line(report: LetterReport) -> str:
     """Return a one-line readability summary of a letter against its target."""
     r = report.readability
     if r is None:
-        return f"{report.path}: readability: no sentences to score"
+        return f"{terminal_text(report.path)}: readability: no sentences to score"
     text = (
-        f"{report.path}: reading ease {r.flesch_reading_ease:.1f}, grade "
+        f"{terminal_text(report.path)}: reading ease {r.flesch_reading_ease:.1f}, grade "
         f"{r.flesch_kincaid_grade:.1f} (reading age {r.reading_age:.1f}), "
         f"{r.average_sentence_length:.1f} words a sentence, longest {r.longest_sentence}"
     )
@@ -66,7 +67,8 @@ def summary_rows(reports: list[LetterReport]) -> list[list[str]]:
 
 
 def format_table(rows: list[list[str]]) -> str:
-    """Return rows as a plain aligned text table."""
+    """Return rows as a plain aligned text table, control characters in cells escaped."""
+    rows = [[terminal_text(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]  # fmt: skip

@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 
 from .errors import UsageProblem
 from .records import PARTICIPATION
+from .safetext import terminal_text
 from .timescales import working_days_between
 
 NEXT_REVIEW_WINDOW_DAYS = 28  # next reviews due in the coming four weeks are listed
@@ -348,7 +349,7 @@ def to_text(report: DueReport) -> str:
         lines += ["Nothing late, and no review due in the coming "
                   f"{report.window_days} days.", ""]  # fmt: skip
     for iro in report.iros:
-        lines.append(iro.iro)
+        lines.append(terminal_text(iro.iro))
         for title, late in (
             ("Decisions not sent within time", iro.decisions_late),
             ("Records not finished within time", iro.records_late),

@@ -228,7 +228,7 @@ def test_older_register_is_migrated_and_keeps_its_data(tmp_path: Path) -> None:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         columns = [row[1] for row in connection.exec_driver_sql("PRAGMA table_info(samples)")]
         iro = connection.exec_driver_sql("SELECT iro FROM reviews").scalar()
-    assert (version, "pack" in columns, iro) == ("0003", True, "Priya Shah")
+    assert (version, "pack" in columns, iro) == ("0004", True, "Priya Shah")
     engine.dispose()
 
 
