@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .errors import InvalidFileError, LettersError, Problem
 from .resources import data_dir
-from .safetext import cell_value, csv_text, terminal_text
+from .safetext import cell_value, csv_error_message, csv_text, terminal_text
 from .textio import (
     LETTER_SUFFIXES,
     MAX_LETTER_BYTES,
@@ -944,28 +944,19 @@ def _delimiter(first_line: str) -> str:
     return ";" if ";" in first_line else ","
 
 
-def _csv_line_problem(exc: csv.Error, line: int) -> Problem:
-    """Return a problem the csv module found, in a person's words, at its line."""
-    if "field larger than field limit" in str(exc):
-        message = (
-            f"has a cell longer than {csv.field_size_limit():,} characters (an unclosed "
-            "quote (\") can make one); a form's cells are short"
-        )
-    elif "NUL" in str(exc):
-        message = "holds a NUL character: is it a CSV file?"
-    else:
-        message = f"cannot be read as CSV ({exc})"
-    return Problem("", message, line)
-
-
 def _read_csv(path: Path, raw: bytes) -> Form:
     text = _decode_csv(path, raw)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise AuditFormError(path, [Problem("", csv_error_message(csv.Error("NUL")), line)])
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    table: list[list[str]] = []
     try:
-        table = list(reader)
+        table.extend(reader)
     except csv.Error as exc:
-        raise AuditFormError(path, [_csv_line_problem(exc, reader.line_num)]) from None
+        row = len(table) + 1  # the row it could not read
+        raise AuditFormError(path, [Problem("", csv_error_message(exc), row)]) from None
     if not table:
         raise AuditFormError(path, [Problem("", "is empty")])
     header, body = table[0], table[1:]

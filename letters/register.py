@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from .errors import InvalidFileError, Problem
 from .findings import LetterReport
 from .records import ParticipationCode, PermanencePlan, ReviewRecord
 from .render import AGE_BANDS, age_band
-from .safetext import terminal_text
+from .safetext import csv_error_message, terminal_text
 from .textio import MAX_LETTER_BYTES, MAX_TABLE_BYTES, read_bytes
 from .timescales import LATER_REVIEW_MONTHS, SECOND_REVIEW_MONTHS, Timescales, add_working_days
 from .yamlfile import field_path
@@ -239,6 +240,19 @@ class IndexRow(BaseModel):
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @field_validator(
+        "file", "child_record_id", "iro", "team", "legal_status", "review_record", mode="after"
+    )
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        odd = next((c for c in value or "" if unicodedata.category(c) in ("Cc", "Cs")), None)
+        if odd is not None:
+            raise ValueError(
+                f"holds a control character (U+{ord(odd):04X}) that the register cannot keep; "
+                "type it again"
+            )
+        return value
+
     @field_validator("review_number", mode="before")
     @classmethod
     def _whole_number(cls, value: Any) -> Any:
@@ -322,7 +336,9 @@ def _index_message(err: Any) -> str:
     if kind.startswith("date"):
         given = str(err.get("input", ""))
         shown = given if len(given) <= 40 else given[:40] + "..."
-        return f"'{shown}' is not a date: write it as YYYY-MM-DD, such as 2026-08-10"
+        if "outside expected range" in str(err["msg"]):
+            return f"'{shown}' is not a day on the calendar (check the day and the month)"
+        return f"'{shown}' is not a date written as YYYY-MM-DD, such as 2026-08-10"
     return str(err["msg"])
 
 
@@ -344,32 +360,27 @@ def _delimiter(header: str) -> str:
     return ","
 
 
-def _csv_problem(exc: csv.Error, line: int) -> Problem:
-    """Return what the csv module could not read, in a person's words, at its line."""
-    if "field larger than field limit" in str(exc):
-        return Problem(
-            "",
-            f"has a cell longer than {csv.field_size_limit():,} characters (an unclosed quote "
-            '(") can make one): nothing after it can be read',
-            line,
-        )
-    if "NUL" in str(exc):
-        return Problem("", "holds a NUL character: is it a CSV file?", line)
-    return Problem("", f"cannot be read as CSV ({exc})", line)
-
-
 def read_index(path: Path, folder: Path | None = None) -> list[IndexRow]:
     """Read an import index CSV, or raise naming the file, row and column of every problem.
 
     With `folder`, every `file` and `review_record` must be inside it.
     """
     text = _decode_index(path, read_bytes(path, "index", MAX_TABLE_BYTES))
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InvalidFileError(
+            path, [Problem("", csv_error_message(csv.Error("NUL")), line)], "index"
+        )
     first = text.split("\n", 1)[0]
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    table: list[dict[Any, Any]] = []
     try:
-        table = list(reader)
+        table.extend(reader)
     except csv.Error as exc:
-        raise InvalidFileError(path, [_csv_problem(exc, reader.line_num)], "index") from None
+        at = len(table) + 2  # the header is row 1
+        raise InvalidFileError(
+            path, [Problem(f"row {at}", csv_error_message(exc), at)], "index"
+        ) from None
     if not reader.fieldnames:
         raise InvalidFileError(path, [Problem("", "is empty")], "index")
     header = [name.strip() for name in reader.fieldnames]

@@ -33,6 +33,18 @@ def cell_value(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
+def csv_error_message(exc: csv.Error) -> str:
+    """Return what the csv module could not read, in a person's words."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"has a cell longer than {csv.field_size_limit():,} characters (an unclosed quote "
+            '(") can make one): nothing after it can be read'
+        )
+    if "NUL" in str(exc):
+        return "holds a NUL character: is it a CSV file?"
+    return f"cannot be read as CSV ({exc})"
+
+
 def _escaped(char: str) -> str:
     if char in _NAMED:
         return _NAMED[char]

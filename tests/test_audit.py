@@ -1116,22 +1116,31 @@ def test_a_bad_word_form_names_the_file_and_table_row(scoring: Register, rubric:
     assert stored_scores(scoring.engine) == []
 
 
-def test_the_same_form_imported_twice_is_refused_as_a_duplicate(scoring: Register) -> None:
+def test_the_same_form_imported_again_is_already_imported_and_a_changed_score_is_refused(
+    scoring: Register,
+) -> None:
     Path("amira.csv").write_text(filled_csv("S1-001", ALL_CRITERIA), encoding="utf-8")
     Path("again.csv").write_text(
         filled_csv("S1-001", ALL_CRITERIA, reviewer="JANE SMITH"), encoding="utf-8"
     )
+    Path("changed.csv").write_text(
+        filled_csv("S1-001", ALL_CRITERIA, row3="S1-001,Jane Smith,childs_voice,2,Clear and kind."),
+        encoding="utf-8",
+    )
     first = import_scores(scoring.engine, [Path("amira.csv")])
     assert first.ok
-    second = import_scores(scoring.engine, [Path("amira.csv"), Path("again.csv")])
-    assert second.imported == ()
+    second = import_scores(
+        scoring.engine, [Path("amira.csv"), Path("again.csv"), Path("changed.csv")]
+    )
+    assert second.imported == (
+        FileImport(Path("amira.csv"), 0, ("S1-001",), ("Jane Smith",), already=8),
+        FileImport(Path("again.csv"), 0, ("S1-001",), ("JANE SMITH",), already=8),
+    )
     assert [str(e) for e in second.failed] == [
-        f"{name}: this audit form has 8 problems:\n"
-        + "\n".join(
-            f"  {name}:{row}: criterion: {who} has already scored S1-001 on '{c}' (imported from amira.csv)"
-            for row, c in enumerate(ALL_CRITERIA, start=2)
-        )
-        for name, who in (("amira.csv", "Jane Smith"), ("again.csv", "JANE SMITH"))
+        "changed.csv: this audit form has 1 problem:\n"
+        "  changed.csv:3: criterion: Jane Smith has already scored S1-001 on 'childs_voice' as "
+        "3, and this form gives 2 (imported from amira.csv); a score in the register is not "
+        "changed by importing another form"
     ]
     assert len(stored_scores(scoring.engine)) == 8
 

@@ -142,12 +142,12 @@ def test_import_with_an_unreadable_letter_imports_the_rest(tmp_path: Path) -> No
         (
             "2026-03-09,1,11-15",
             "2026-13-09,1,11-15",
-            "index.csv:3: row 3: review_date: Input should be a valid date or datetime, month value is outside expected range of 1-12",
+            "index.csv:3: row 3: review_date: '2026-13-09' is not a day on the calendar (check the day and the month)",
         ),
         (
             "2026-03-09,1,11-15",
             "2026-03-09,1,teen",
-            "index.csv:3: row 3: age_band: Value error, must be one of under-5, 5-10, 11-15, 16+",
+            "index.csv:3: row 3: age_band: must be one of under-5, 5-10, 11-15, 16+",
         ),
         (
             ",adoption,long_term",
