@@ -946,9 +946,6 @@ def _delimiter(first_line: str) -> str:
 
 def _read_csv(path: Path, raw: bytes) -> Form:
     text = _decode_csv(path, raw)
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise AuditFormError(path, [Problem("", csv_error_message(csv.Error("NUL")), line)])
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
     table: list[list[str]] = []
@@ -1153,6 +1150,9 @@ def _sample_items(db: Any, form: Form) -> dict[str, Any]:
 
     items: dict[str, Any] = {}
     for code in dict.fromkeys(r.letter.upper() for r in form.rows if r.letter):
+        if not code.isprintable():  # no code has a control character; PostgreSQL refuses NUL
+            items[code] = 0
+            continue
         found = db.scalars(select(SampleItem).where(func.upper(SampleItem.code) == code)).all()
         items[code] = found[0] if len(found) == 1 else len(found)
     return items

@@ -406,6 +406,7 @@ def read_index(path: Path, folder: Path | None = None) -> list[IndexRow]:
                 problems.append(Problem(f"{where}: {field_path(loc)}", _index_message(err), number))
             continue
         if folder is not None:
+            outside = False
             for name in ("file", "review_record"):
                 value = getattr(row, name)
                 if value is None:
@@ -413,10 +414,12 @@ def read_index(path: Path, folder: Path | None = None) -> list[IndexRow]:
                 try:
                     resolve_inside(folder, value)
                 except OutsideFolder as exc:
+                    outside = True
                     problems.append(Problem(f"{where}: {name}", str(exc), number))
-            if row.review_record and Path(row.review_record).suffix.lower() not in (
-                ".yaml",
-                ".yml",
+            if (
+                not outside
+                and row.review_record
+                and Path(row.review_record).suffix.lower() not in (".yaml", ".yml")
             ):
                 problems.append(
                     Problem(
