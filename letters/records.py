@@ -290,10 +290,15 @@ def date_problem(text: str) -> str | None:
     return None
 
 
+_CODE = re.compile(r"[\w.\-]{1,30}")
+
+
 def _shown(value: Any) -> str | None:
-    """Return a value as a message may quote it, or None if it is too long to quote."""
-    shown = f"'{value}'" if isinstance(value, str) else repr(value)
-    return shown if len(shown) <= 40 and "\n" not in shown else None
+    """Return a mistyped code as a message may quote it; None for anything else (a sentence)."""
+    if isinstance(value, str):
+        return f"'{value}'" if _CODE.fullmatch(value) else None
+    shown = repr(value)
+    return shown if isinstance(value, int | float | bool) and len(shown) <= 30 else None
 
 
 def _plain_message(error: Any) -> str:
@@ -439,7 +444,7 @@ def _text_size(data: Any) -> int:
     if isinstance(data, str):
         return len(data)
     if isinstance(data, dict):
-        return sum(_text_size(k) + _text_size(v) for k, v in data.items())
+        return sum(_text_size(v) for v in data.values())
     if isinstance(data, list | tuple):
         return sum(_text_size(v) for v in data)
     return 0

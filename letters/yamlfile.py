@@ -19,6 +19,7 @@ Loc = tuple[str | int, ...]
 # limits stop YAML alias bombs ("billion laughs") and nesting that would exhaust the stack.
 MAX_NODES = 50_000
 MAX_DEPTH = 32
+MAX_KEY_LENGTH = 200  # a key is a name; a longer one is not worth printing in a message
 
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
@@ -180,6 +181,16 @@ def _walk(
             if not key.strip():
                 problems.append(Problem(field_path(loc), "has a key with no name before ':'", line))
                 continue
+            if len(key) > MAX_KEY_LENGTH:
+                problems.append(
+                    Problem(
+                        field_path(loc),
+                        f"has a key of {len(key):,} characters; a key is a short name, such as "
+                        "'name:' (is a ':' in the wrong place?)",
+                        line,
+                    )
+                )
+                continue
             if key in seen:
                 dotted = ".".join(str(p) for p in (*loc, key))
                 problems.append(Problem(dotted, f"appears twice (first on line {seen[key]})", line))
@@ -265,11 +276,13 @@ def _syntax_problem(
     if problem == "found unexpected end of stream" and "quoted scalar" in context and cm:
         quote = text[cm.index] if cm.index < len(text) else "'"
         return at(cm, f"the quote ({quote}) opened here is never closed; close it")
-    if "escape" in problem and "double-quoted scalar" in context:
+    if "escape" in problem and "double-quoted scalar" in context and pm is not None:
+        backslash = text.rfind("\\", pm.index - len(_line_before(text, pm.index)), pm.index + 1)
         return at(
             pm,
             "a backslash (\\) in double quotes starts an escape; write \\\\ for a backslash, "
             "or put the text in single quotes",
+            len(_line_before(text, backslash)) + 1 if backslash >= 0 else None,
         )
     if problem.startswith("found character '\\t'"):
         return at(pm, "a tab is used here; indent with spaces, not tabs")
@@ -301,6 +314,20 @@ def _syntax_problem(
             return at(cm, "the list opened with '[' here is not closed with ']'")
         if "flow mapping" in context:
             return at(cm, "the '{' opened here is not closed with '}'")
+    if problem == "second occurrence" and "duplicate anchor" in context and cm:
+        return at(
+            pm,
+            f"an anchor ('&') of the same name is already on line {cm.line + 1}; give each "
+            "anchor its own name",
+        )
+    if problem.startswith("found undefined alias"):
+        return at(pm, "an alias ('*') refers to an anchor ('&') that is not defined before it")
+    if "while scanning an alias" in context or "while scanning an anchor" in context:
+        return at(
+            cm,
+            "'*' and '&' start an alias or an anchor and need a name after them; put text that "
+            "starts with them in quotes",
+        )
     if problem == "but found another document":
         return at(
             pm,
