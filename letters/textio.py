@@ -25,6 +25,7 @@ MAX_LETTER_BYTES = 20_000_000
 MAX_TABLE_BYTES = 50_000_000
 # Characters of text in a letter: well under spaCy's limit of 1,000,000, and far above any letter.
 MAX_LETTER_CHARS = 500_000
+MAX_DOCX_UNPACKED = 200_000_000  # bytes a .docx may unpack to
 
 
 def _megabytes(size: int) -> str:
@@ -128,7 +129,8 @@ def _check_controls(path: Path, what: str, text: str, pattern: re.Pattern[str]) 
     if found is None:
         return
     start = text[: _SAMPLE * 4]
-    if "\x00" in text or len(pattern.findall(start)) * 100 > len(start):
+    controls = len(pattern.findall(start))
+    if "\x00" in text or (controls > 8 and controls * 100 > len(start)):
         raise _refuse(path, what, "is not a text file (is it a Word or PDF file?)")
     line = text[: found.start()].count("\n") + 1
     raise _refuse(
@@ -160,6 +162,9 @@ def decode_text(path: Path, raw: bytes, what: str = "letter", *, windows_1252: b
             if codec == "utf-16":
                 raise _refuse(path, what, "is damaged UTF-16 text") from None
         else:
+            if codec != "utf-16" and _CONTROL_TEXT.search(text):
+                # Guessed from its NULs, and not text after all.
+                raise _refuse(path, what, "is not a text file (is it a Word or PDF file?)")
             _check_controls(path, what, text, _CONTROL_TEXT)
             return text
     _check_controls(path, what, raw.decode("latin-1"), _CONTROL_RAW)
@@ -194,6 +199,17 @@ def _docx_blocks(path: Path, raw: bytes) -> list[str]:
         )
     if not zipfile.is_zipfile(io.BytesIO(raw)):
         raise UnreadableLetter(path, "is not a Word (.docx) file, though its name ends in .docx")
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UnreadableLetter(path, f"is a damaged Word file ({exc})") from None
+    if unpacked > MAX_DOCX_UNPACKED:  # a "zip bomb", or a letter with a film in it
+        raise UnreadableLetter(
+            path,
+            f"is too large once unpacked ({_megabytes(unpacked)}; the limit is "
+            f"{_megabytes(MAX_DOCX_UNPACKED)})",
+        )
     from .docx_out import docx_text
 
     try:
