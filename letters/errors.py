@@ -32,10 +32,13 @@ class Problem:
     field: str
     message: str
     line: int | None = None
+    column: int | None = None  # given where it helps, as for a YAML syntax error
 
     def describe(self, path: Path | str) -> str:
-        """Return the problem as `file:line: field: message`, control characters escaped."""
+        """Return the problem as `file:line: field: message` (`file:line:column:` if known)."""
         where = f"{path}:{self.line}" if self.line else f"{path}"
+        if self.line and self.column:
+            where += f":{self.column}"
         return terminal_text(
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )

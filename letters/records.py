@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from dateutil.relativedelta import relativedelta
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,7 +22,36 @@ from pydantic import (
 from .errors import InvalidRecordError, Problem
 from .yamlfile import YamlDocument, field_path, load_yaml
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Length limits. The register keeps names and teams in 200 characters and the child's record id
+# in 64 (letters/models.py), on SQLite as on PostgreSQL, so a record is held to them when it is
+# validated. Free text (a view, a summary, a decision) is generous, and so is a whole record, but
+# both are bounded so that a letter stays far below what the checker can read.
+NAME_LENGTH = 200
+RECORD_ID_LENGTH = 64
+TEXT_LENGTH = 20_000
+MAX_ITEMS = 200  # attendees, decisions, topics, views, names to copy to ...
+RECORD_TEXT_LENGTH = 300_000
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+# A name, a role, a phone number, a word: one line of at most NAME_LENGTH characters.
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH)
+]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LENGTH)
+]
+RecordId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=RECORD_ID_LENGTH)
+]
+
+
+def _sensible_date(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value} is not between {FIRST_YEAR} and {LAST_YEAR}: check the year")
+    return value
+
+
+Date = Annotated[dt.date, AfterValidator(_sensible_date)]
 
 LegalStatus = Literal[
     "s20",
@@ -106,16 +137,16 @@ class Child(_Model):
 
     name: Text
     known_as: Text
-    date_of_birth: dt.date
+    date_of_birth: Date
     pronouns: Text | None = None
     legal_status: LegalStatus
-    came_into_care: dt.date
+    came_into_care: Date
     first_language: Text | None = None
     interpreter: bool = False
     preferred_terms: dict[Concept, Text] = Field(default_factory=dict)
-    avoid_terms: list[Text] = Field(default_factory=list)
-    record_id: Text | None = None  # the child's case number; registers use it, not the name
-    placed_for_adoption: dt.date | None = None  # the move, for pre-adoptive reviews
+    avoid_terms: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    record_id: RecordId | None = None  # the child's case number; registers use it, not the name
+    placed_for_adoption: Date | None = None  # the move, for pre-adoptive reviews
 
 
 class IRO(_Model):
@@ -138,16 +169,16 @@ class Attendee(_Model):
 class Review(_Model):
     """When, where and how the review was held."""
 
-    date: dt.date
-    number: int = Field(ge=1)
+    date: Date
+    number: int = Field(ge=1, le=99)
     kind: ReviewKind = "statutory"
     venue: Text
     format: ReviewFormat
     chair: Chair
     participation: ParticipationCode
     iro: IRO
-    attendees: list[Attendee] = Field(min_length=1)
-    previous_review: dt.date | None = None
+    attendees: list[Attendee] = Field(min_length=1, max_length=MAX_ITEMS)
+    previous_review: Date | None = None
     team_manager: Text | None = None
 
     @field_validator("participation", mode="before")
@@ -160,8 +191,8 @@ class Discussion(_Model):
     """One topic discussed at the review."""
 
     topic: Text
-    summary: Text
-    for_child: Text | None = None
+    summary: LongText
+    for_child: LongText | None = None
 
 
 class Permanence(_Model):
@@ -169,17 +200,17 @@ class Permanence(_Model):
 
     plan: PermanencePlan
     contingency: PermanencePlan | None = None
-    explanation_for_child: Text | None = None
-    contingency_for_child: Text | None = None
+    explanation_for_child: LongText | None = None
+    contingency_for_child: LongText | None = None
 
 
 class Decision(_Model):
     """One decision (action) from the review."""
 
-    action: Text
-    for_child: Text | None = None
+    action: LongText
+    for_child: LongText | None = None
     owner: Text
-    due: dt.date
+    due: Date
 
 
 class ReviewRecord(_Model):
@@ -187,13 +218,14 @@ class ReviewRecord(_Model):
 
     child: Child
     review: Review
-    views: dict[Text, Text] = Field(default_factory=dict)
-    discussion: list[Discussion] = Field(default_factory=list)
+    views: dict[Text, LongText] = Field(default_factory=dict, max_length=MAX_ITEMS)
+    discussion: list[Discussion] = Field(default_factory=list, max_length=MAX_ITEMS)
     permanence: Permanence | None = None
-    decisions: list[Decision] = Field(default_factory=list)
-    next_review: dt.date | None = None
-    copy_to: list[Text] = Field(default_factory=list)  # who gets a copy of the child's letter
-    accepted: list[Text] = Field(default_factory=list)  # check findings the IRO has accepted
+    decisions: list[Decision] = Field(default_factory=list, max_length=MAX_ITEMS)
+    next_review: Date | None = None
+    # who gets a copy of the child's letter, and check findings the IRO has accepted
+    copy_to: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    accepted: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
 
     @property
     def age(self) -> int:
@@ -220,6 +252,9 @@ _PLAIN_TYPES = {
     "date_from_datetime_inexact": "must be a date without a time, written as YYYY-MM-DD",
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "finite_number": "must be a whole number",
+    "int_parsing_size": "is too large a number",
     "bool_parsing": "must be true or false",
     "bool_type": "must be true or false",
     "string_type": "must be text",
@@ -231,24 +266,75 @@ _PLAIN_TYPES = {
 }
 
 
+_DATE_ERRORS = frozenset({"date_type", "date_parsing", "date_from_datetime_parsing"})
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ Tt].*)?")
+
+
+def date_problem(text: str) -> str | None:
+    """Say why `text`, written as YYYY-MM-DD, is not a real date (31 February); None if it is."""
+    found = _ISO_DATE.fullmatch(text.strip())
+    if found is None:
+        return None
+    year, month, day = (int(g) for g in found.groups())
+    if not 1 <= month <= 12:
+        return f"is not a real date: there is no month {month}"
+    if year < 1:
+        return "is not a real date: there is no year 0"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return (
+            f"is not a real date: {calendar.month_name[month]} {year} has {days} days"
+            if day
+            else "is not a real date: there is no day 0"
+        )
+    return None
+
+
+_CODE = re.compile(r"[\w.\-]{1,30}")
+
+
+def _shown(value: Any) -> str | None:
+    """Return a mistyped code as a message may quote it; None for anything else (a sentence)."""
+    if isinstance(value, str):
+        return f"'{value}'" if _CODE.fullmatch(value) else None
+    shown = repr(value)
+    return shown if isinstance(value, int | float | bool) and len(shown) <= 30 else None
+
+
 def _plain_message(error: Any) -> str:
     kind = error["type"]
     value = error.get("input")
     loc = error["loc"]
+    ctx = error.get("ctx", {})
     if value is None and kind != "missing":
         return "is empty: fill it in, or delete the line if it is optional"
     if kind == "string_type" and loc and loc[-1] == "phone" and isinstance(value, int):
         return "put the phone number in quotes, e.g. phone: '01632 960123'"
     if kind == "literal_error":
-        allowed = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
-        shown = f"'{value}'" if isinstance(value, str) else repr(value)
+        allowed = re.findall(r"'([^']*)'", ctx.get("expected", ""))
+        shown = _shown(value)
         if error["loc"] and error["loc"][-1] == "participation":
-            return f"unknown participation code {shown}; use one of {', '.join(allowed)}"
+            code = f" {shown}" if shown else ""
+            return f"unknown participation code{code}; use one of {', '.join(allowed)}"
         if "[key]" in error["loc"]:
-            return f"{shown} is not a name we know here; use one of: {', '.join(allowed)}"
-        return f"{shown} is not allowed here; use one of: {', '.join(allowed)}"
+            name = shown or "this"
+            return f"{name} is not a name we know here; use one of: {', '.join(allowed)}"
+        return f"{shown or 'this'} is not allowed here; use one of: {', '.join(allowed)}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind in _DATE_ERRORS and isinstance(value, str):
+        impossible = date_problem(value)
+        if impossible:
+            return impossible
     if kind == "greater_than_equal":
-        return f"must be {error['ctx']['ge']} or more"
+        return f"must be {ctx['ge']} or more"
+    if kind == "less_than_equal":
+        return f"must be {ctx['le']} or less"
+    if kind == "string_too_long":
+        return f"is too long ({len(value):,} characters; at most {ctx['max_length']:,})"
+    if kind == "too_long":
+        count = len(value) if hasattr(value, "__len__") else ctx.get("actual_length")
+        return f"has too many items ({count:,}; at most {ctx['max_length']:,})"
     if kind == "too_short" and error["loc"] and error["loc"][-1] == "attendees":
         return "must list at least one person (the child at least)"
     if kind in ("string_too_short", "missing") and value in (None, ""):
@@ -353,6 +439,17 @@ def _cross_checks(record: ReviewRecord) -> list[tuple[tuple[str | int, ...], str
     return found
 
 
+def _text_size(data: Any) -> int:
+    """Return the number of characters in every text value of `data`."""
+    if isinstance(data, str):
+        return len(data)
+    if isinstance(data, dict):
+        return sum(_text_size(v) for v in data.values())
+    if isinstance(data, list | tuple):
+        return sum(_text_size(v) for v in data)
+    return 0
+
+
 def validate_record(
     data: Any, doc: YamlDocument | None = None
 ) -> tuple[ReviewRecord | None, list[Problem]]:
@@ -382,6 +479,15 @@ def validate_record(
         Problem(field_path(loc), message, lines.line_of(loc))
         for loc, message in _cross_checks(record)
     ]
+    size = _text_size(record.model_dump())
+    if size > RECORD_TEXT_LENGTH:
+        problems.append(
+            Problem(
+                "",
+                f"has too much text ({size:,} characters in all; at most "
+                f"{RECORD_TEXT_LENGTH:,}): a review record is usually a few thousand",
+            )
+        )
     return (None, problems) if problems else (record, [])
 
 

@@ -84,7 +84,7 @@ def test_draft_refuses_to_overwrite_then_force_replaces(tmp_path: Path) -> None:
         pytest.param(
             "  date: 2026-08-10\n",
             "  date: [2026-08-10\n",
-            "review.yaml:11: is not valid YAML: expected ',' or ']', but got ':'",
+            "review.yaml:10:9: is not valid YAML: the list opened with '[' here is not closed with ']'",
             id="yaml-error",
         ),
     ],

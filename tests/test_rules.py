@@ -106,7 +106,7 @@ rules:
         ),
         pytest.param(
             "    words: [contact]\n", "    words: [contact\n",
-            ["child_friendly.yaml:11: is not valid YAML: expected ',' or ']', but got ':'"],
+            ["child_friendly.yaml:10:12: is not valid YAML: the list opened with '[' here is not closed with ']'"],
             id="bad-yaml",
         ),
         pytest.param(
