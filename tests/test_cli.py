@@ -255,13 +255,6 @@ def test_the_commands() -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("command", all_commands(), ids=" ".join)
-def test_every_command_has_help_with_an_example(command: list[str]) -> None:
-    result = runner.invoke(app, [*command, "--help"])
-    assert result.exit_code == 0
-    assert "Example: letters " + " ".join(command) in result.stdout
-
-
 def test_top_level_help_documents_exit_codes() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
