@@ -181,14 +181,14 @@ def _open(target: str | Path, create: bool) -> tuple[Any, bool]:
     except RegisterError:
         engine.dispose()
         raise
-    except OperationalError as exc:
-        engine.dispose()
-        raise RegisterError(f"{describe(target)}: cannot be opened ({_detail(exc)})") from None
     except DatabaseError as exc:
         engine.dispose()
-        raise RegisterError(
-            f"{describe(target)}: is not a letters register ({_detail(exc)})"
-        ) from None
+        detail = _detail(exc)
+        if _read_only(detail) or _disk_full(detail):
+            raise database_error(exc, describe(target)) from None
+        if isinstance(exc, OperationalError):
+            raise RegisterError(f"{describe(target)}: cannot be opened ({detail})") from None
+        raise RegisterError(f"{describe(target)}: is not a letters register ({detail})") from None
     return engine, created
 
 
@@ -231,18 +231,25 @@ def _detail(exc: BaseException) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
+def _read_only(detail: str) -> bool:
+    return "readonly" in detail.lower() or "read-only" in detail.lower()
+
+
+def _disk_full(detail: str) -> bool:
+    return "disk is full" in detail.lower() or "no space left" in detail.lower()
+
+
 def database_error(exc: Exception, name: str) -> RegisterError:
     """Return a database's refusal of a change as an error a person can act on."""
     from sqlalchemy.exc import DataError, IntegrityError
 
     detail = _detail(exc)
-    lower = detail.lower()
-    if "readonly" in lower or "read-only" in lower:
+    if _read_only(detail):
         return RegisterError(
             f"{name}: the register is read-only ({detail}); the change was not saved. Ask for "
             "write access to it, or give another register with --db"
         )
-    if "disk is full" in lower or "no space left" in lower:
+    if _disk_full(detail):
         return RegisterError(
             f"{name}: the disk is full ({detail}); the change was not saved. Free some space "
             "and run the command again"

@@ -113,6 +113,19 @@ def writing(files: dict[Path, bytes], force: bool = False) -> Iterator[list[Path
     placed: list[tuple[Path, Path | None]] = []
     backups: list[Path] = []
     unrestored: set[Path] = set()  # backups that could not be put back are kept, not lost
+    made: list[Path] = []  # folders made for the files, removed again if nothing is kept
+
+    def unmake() -> None:
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+    def cleanup() -> None:
+        for leftover in [temp for temp, _ in staged] + backups:
+            if leftover in unrestored:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
 
     def undo() -> None:
         for done, backup in reversed(placed):
@@ -130,9 +143,14 @@ def writing(files: dict[Path, bytes], force: bool = False) -> Iterator[list[Path
             clear_stale_temporaries(folder)
         for path, content in files.items():
             try:
+                missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
                 path.parent.mkdir(parents=True, exist_ok=True)
+                made.extend(p for p in reversed(missing) if p not in made)
                 staged.append((_stage(path, content), path))
             except OSError as exc:
+                for temp, _ in staged:
+                    temp.unlink(missing_ok=True)
+                unmake()
                 raise OutputError(f"{path}: cannot be written ({exc.strerror})") from None
         try:
             for temp, path in staged:
@@ -143,6 +161,8 @@ def writing(files: dict[Path, bytes], force: bool = False) -> Iterator[list[Path
                 placed.append((path, backup))
         except OSError as exc:
             undo()
+            cleanup()
+            unmake()
             raise OutputError(
                 f"{path}: cannot be written ({exc.strerror}); no file was changed"
             ) from None
@@ -150,13 +170,11 @@ def writing(files: dict[Path, bytes], force: bool = False) -> Iterator[list[Path
             yield list(files)
         except BaseException:
             undo()
+            cleanup()
+            unmake()
             raise
     finally:
-        for leftover in [temp for temp, _ in staged] + backups:
-            if leftover in unrestored:
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        cleanup()
 
 
 def write_files(files: dict[Path, bytes], force: bool = False) -> list[Path]:

@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
@@ -30,11 +31,12 @@ PYTHON_TYPES = re.compile(
 )
 
 
-def _command(words: list[str]) -> typer.main.TyperCommand:
-    command = typer.main.get_command(app)
+def _command(words: list[str]) -> Any:
+    """Return the click command that `letters WORDS` runs."""
+    command: Any = typer.main.get_command(app)
     for word in words:
-        command = command.commands[word]  # type: ignore[attr-defined]
-    return command  # type: ignore[return-value]
+        command = command.commands[word]
+    return command
 
 
 def _block(epilog: str, title: str) -> list[str]:
