@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -314,3 +315,20 @@ def test_draft_exits_1_when_the_check_finds_an_error(tmp_path: Path, register: b
             f"Created a new register at {db}.",
             f"Registered as anon-{result.stdout.split('anon-')[1].split()[0]} in {db}.",
         ]
+
+
+def test_readme_and_make_demo_say_how_to_run_letters() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for line in (".venv/bin/letters --help", "source .venv/bin/activate"):
+        assert line in readme
+    if shutil.which("make") is None:
+        pytest.skip("no make here")
+    demo = subprocess.run(
+        ["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert demo[-4:] == [
+        'echo "letters is installed in .venv, which is not on your PATH. Run it as"',
+        'echo "  .venv/bin/letters --help"',
+        'echo "or activate it first (once per terminal), then type letters ...:"',
+        'echo "  source .venv/bin/activate"',
+    ]
