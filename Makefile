@@ -19,6 +19,11 @@ demo: $(STAMP)
 	@echo
 	@echo "---- drafts/amira/letter.md ----"
 	@cat drafts/amira/letter.md
+	@echo
+	@echo "letters is installed in $(VENV), which is not on your PATH. Run it as"
+	@echo "  $(BIN)/letters --help"
+	@echo "or activate it first (once per terminal), then type letters ...:"
+	@echo "  source $(BIN)/activate"
 
 lint: $(STAMP)
 	$(BIN)/ruff check letters tests $(wildcard benchmarks)

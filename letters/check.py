@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import Settings
+from .config import CONFIG_NAME, Settings
+from .errors import ConfigError, Problem
 from .findings import Finding, LetterReport, accept, sort_findings
 from .records import ReviewRecord
 from .render import age_band
@@ -31,8 +32,41 @@ class CheckRequest:
 
 
 def checker_for(settings: Settings) -> Checker:
-    """Return a checker set up from the service's settings."""
+    """Return a checker set up from the service's settings; refuse rules it does not know."""
+    problems = unknown_rules(settings.check.disable, settings.check.rules)
+    if problems:
+        raise ConfigError(
+            settings.source or CONFIG_NAME, [Problem("check.disable", p) for p in problems]
+        )
     return Checker(rules_folder=settings.check.rules, disabled=tuple(settings.check.disable))
+
+
+def unknown_rules(ids: Iterable[str], folder: Path | None = None) -> list[str]:
+    """Return a message for each id that is neither a rule's id nor a prefix of one."""
+    from difflib import get_close_matches
+
+    from .rules import rule_book
+
+    known = set(rule_book(folder))
+    prefixes = {
+        ".".join(parts[:end])
+        for parts in (r.split(".") for r in known)
+        for end in range(1, len(parts))
+    }
+    names = {name.lower(): name for name in sorted(known | prefixes)}
+    problems = []
+    for given in ids:
+        name = given.strip().rstrip(".")
+        if name in known or name in prefixes:
+            continue
+        close = [names[c] for c in get_close_matches(name.lower(), list(names), n=1)]
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else "rule ids look like 'child_friendly.contact', prefixes like 'plain_english'"
+        )
+        problems.append(f"'{given}' is not a rule id or prefix we know; {hint}")
+    return problems
 
 
 def request_for(

@@ -8,10 +8,11 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from dateutil.relativedelta import relativedelta
+from typer.core import TyperCommand
 
 from .errors import ExitCode, LettersError, UsageProblem
 from .safetext import terminal_text
@@ -29,16 +30,116 @@ EXIT_CODES = (
     "2 a file could not be read or is not valid (the message names the file, field and line); "
     "3 an output file exists and --force was not given; 4 an internal error (please report it)."
 )
+DATES = "Dates are written YYYY-MM-DD, such as 2026-08-10."
+INTERNAL = "an internal error: please report it with the command you ran"
+
+
+def help_end(examples: list[str], codes: dict[int, str]) -> str:
+    """Return the end of a command's help: examples as typed, how to write dates, exit codes.
+
+    Click rewraps help text to the terminal's width except in a paragraph that starts with
+    a line holding only \\b, so the examples and the exit codes stay one to a line.
+    """
+    lines = ["\b", "Examples:" if len(examples) > 1 else "Example:"]
+    lines += [f"  {line}" for example in examples for line in example.splitlines()]
+    lines += ["", DATES, "", "\b", "Exit codes:"]
+    for code, meaning in {**codes, 4: INTERNAL}.items():
+        lines += [f"  {code}  {meaning}".replace("\n", "\n  ")]
+    return "\n".join(lines)
+
+
+class Command(TyperCommand):
+    """A command whose help names its arguments as a person would write them, not by type.
+
+    typer adds a Python type to each argument (`REVIEW <file>`, `LETTER... <list[Path]>`)
+    and braces in the usage line; here an argument is its metavar, in brackets if optional.
+    """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """Return the usage line's pieces: [OPTIONS], then each argument by name."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces += param.get_usage_pieces(ctx)
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """Write the Arguments and Options sections, arguments without their Python type."""
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((_argument_name(param), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _argument_name(param: Any) -> str:
+    return param.metavar or (param.name or "").upper()
+
 
 app = typer.Typer(
     name="letters",
     help="Draft letters to children in care, review minutes and decisions from a review record."
-    f"\n\n{EXIT_CODES}",
+    f"\n\n{DATES}\n\n{EXIT_CODES}",
+    epilog=help_end(
+        [
+            "letters new reviews/amira.yaml",
+            "letters draft samples/amira-second-review.yaml --out drafts/amira",
+            "letters COMMAND --help",
+        ],
+        {
+            0: "done, nothing wrong",
+            1: "a checked letter has error-level findings",
+            2: "a file could not be read or is not valid; bad usage",
+            3: "an output file exists and --force was not given",
+        },
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def package_version() -> str:
+    """Return the installed version of iro-letters, or the package's own when not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("iro-letters")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"iro-letters {package_version()}")
+        raise typer.Exit(int(ExitCode.OK))
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and stop.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    pass
+
 
 ConfigOption = Annotated[
     Path | None,
@@ -46,6 +147,7 @@ ConfigOption = Annotated[
         "--config",
         help="Settings file (default: letters.toml in the working folder, if there is one).",
         dir_okay=False,
+        metavar="FILE",
     ),
 ]
 
@@ -56,6 +158,7 @@ DbOption = Annotated[
         "--db",
         help="The register: a file (default letters.db here, or letters.toml [register]) or a "
         "PostgreSQL URL such as postgresql://user@host/letters.",
+        metavar="FILE_OR_URL",
     ),
 ]
 
@@ -165,12 +268,34 @@ def _timescale_lines(times: Timescales) -> list[str]:
     return lines
 
 
-@app.command()
+@app.command(
+    cls=Command,
+    epilog=help_end(
+        [
+            "letters draft samples/amira-second-review.yaml --out drafts/amira",
+            "letters draft reviews/leo.yaml --out drafts/leo --force --db letters.db",
+        ],
+        {
+            0: "drafted, checked and registered",
+            1: "drafted and registered, but the check found an error in the letter",
+            2: "a file is not valid or the register cannot be used: nothing written",
+            3: "a document is in the folder already and --force was not given",
+        },
+    ),
+)
 def draft(
-    review: Annotated[Path, typer.Argument(help="The review record (YAML).", dir_okay=False)],
+    review: Annotated[
+        Path, typer.Argument(help="The review record (YAML).", dir_okay=False, metavar="REVIEW")
+    ],
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Folder to write the documents into.", file_okay=False),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder to write the documents into.",
+            file_okay=False,
+            metavar="FOLDER",
+        ),
     ],
     force: Annotated[
         bool, typer.Option("--force", help="Replace documents already in the folder.")
@@ -186,18 +311,43 @@ def draft(
 ) -> None:
     """Draft the letter to the child, the minutes and the decisions sheet (Word and Markdown).
 
-    The drafted letter is then checked (as `letters check --review`) and the summary printed.
-
-    Example: letters draft samples/amira-second-review.yaml --out drafts/amira
+    The drafted letter is checked (as `letters check --review`) and the summary printed;
+    then the review is recorded in the register. The register is opened before anything is
+    written, and if it refuses the draft, the documents are taken back: all or nothing.
     """
-    from .draft import make_draft, write_draft
+    from .draft import DOCUMENTS, make_draft, write_draft, writing_draft
     from .records import load_record
 
-    def action() -> None:
+    def action() -> int:
         settings = _settings(config)
         record = load_record(review)
         result = make_draft(record, settings)
-        written = write_draft(result, out, force=force)
+        report = None if no_check else _check_letter(result, out / "letter.md", settings)
+        registered: list[str] = []
+        if no_register:
+            written = write_draft(result, out, force=force)
+        else:
+            from .db import opened
+            from .register import register_draft
+
+            # The register is opened (and migrated) before any file is written; if it then
+            # refuses the draft, the files are taken back: all of it is saved, or none.
+            target = _database(db, settings)
+            with opened(target, create=True) as register:
+                with writing_draft(result, out, force=force) as written:
+                    files = {name: out / f"{name}.docx" for name in DOCUMENTS}
+                    rid = register_draft(
+                        register.engine,
+                        record,
+                        result.times,
+                        files,
+                        report,
+                        review,
+                        settings.registry.team,
+                    )
+                if register.created:
+                    registered.append(f"Created a new register at {register.name}.")
+                registered.append(f"Registered as {rid} in {register.name}.")
         typer.echo(
             f"Drafted for {terminal_text(record.child.known_as)} (age {record.age}; "
             f"letter for ages {result.age_band}) into {out}:"
@@ -206,23 +356,22 @@ def draft(
             typer.echo(f"  {path.name}")
         for line in _timescale_lines(result.times):
             typer.echo(line)
-        report = None if no_check else _check_draft(result, out / "letter.md", settings)
-        if not no_register:
-            from .db import describe, open_register
-            from .register import register_draft
+        if report is not None:
+            _print_check(report)
+        for line in registered:
+            typer.echo(line)
+        if report is not None and report.has_errors:
+            errors = report.count("error")
+            typer.echo(
+                f"The check found {errors} error{'s' if errors != 1 else ''} in the letter "
+                f"(above). The files are written{'' if no_register else ' and registered'}: "
+                "change the letter, or accept the finding in the record's `accepted:` list.",
+                err=True,
+            )
+            return int(ExitCode.FINDINGS)
+        return int(ExitCode.OK)
 
-            target = _database(db, settings)
-            engine = open_register(target)
-            try:
-                files = {name: out / f"{name}.docx" for name in ("letter", "minutes", "decisions")}
-                rid = register_draft(
-                    engine, record, result.times, files, report, review, settings.registry.team
-                )
-            finally:
-                engine.dispose()
-            typer.echo(f"Registered as {rid} in {describe(target)}.")
-
-    _run(action)
+    raise typer.Exit(_run(action))
 
 
 def _database(db: str | None, settings: Settings) -> str:
@@ -232,15 +381,20 @@ def _database(db: str | None, settings: Settings) -> str:
     return db or settings.registry.database or DEFAULT_DATABASE
 
 
-def _check_draft(result: Draft, path: Path, settings: Settings) -> LetterReport:
-    """Check a letter just drafted, print what was found, and return the report."""
+def _check_letter(result: Draft, path: Path, settings: Settings) -> LetterReport:
+    """Check a letter just drafted (in memory, before it is written) and return the report."""
     from .check import checker_for, request_for
-    from .report import finding_line, readability_line
     from .textio import markdown_letter_text
 
     text = markdown_letter_text(result.documents["letter"].text)
     request = request_for(path, text, settings, result.record)
-    report = checker_for(settings).check([request])[0]
+    return checker_for(settings).check([request])[0]
+
+
+def _print_check(report: LetterReport) -> None:
+    """Print what the check of a drafted letter found."""
+    from .report import finding_line, readability_line
+
     counts = ", ".join(
         f"{report.count(level)} {level}{'s' if report.count(level) != 1 else ''}"
         for level in ("error", "warning", "suggestion")
@@ -250,7 +404,18 @@ def _check_draft(result: Draft, path: Path, settings: Settings) -> LetterReport:
         if not finding.accepted and finding.level != "suggestion":
             typer.echo(f"  {finding_line(report, finding)}")
     typer.echo(f"  {readability_line(report)}")
-    return report
+
+
+def _accepted(accept: list[str] | None, settings: Settings) -> tuple[str, ...]:
+    """Return the rule ids given to --accept, split on commas; refuse ones we do not know."""
+    from .check import unknown_rules
+
+    ids = tuple(part.strip() for given in accept or () for part in given.split(","))
+    ids = tuple(part for part in ids if part)
+    problems = unknown_rules(ids, settings.check.rules)
+    if problems:
+        raise UsageProblem("\n".join(f"--accept {problem}" for problem in problems))
+    return ids
 
 
 class Format(StrEnum):
@@ -280,10 +445,29 @@ def _letter_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-@app.command()
+@app.command(
+    cls=Command,
+    epilog=help_end(
+        [
+            "letters check drafts/amira/letter.docx \\\n"
+            "    --review samples/amira-second-review.yaml",
+            "letters check old-letters/ --age-band 11-15 --format html --out report.html",
+            "letters check letter.md --accept plain_english,child_friendly.contact",
+        ],
+        {
+            0: "no error-level finding that is not accepted",
+            1: "a letter has an error-level finding that is not accepted",
+            2: "a file could not be read (the others are still checked); bad usage",
+            3: "the --out file exists and --force was not given",
+        },
+    ),
+)
 def check(
     letters: Annotated[
-        list[Path], typer.Argument(help="Letters (.docx, .md, .txt) or folders of letters.")
+        list[Path],
+        typer.Argument(
+            help="Letters (.docx, .md, .txt) or folders of letters.", metavar="LETTER..."
+        ),
     ],
     review: Annotated[
         Path | None,
@@ -292,38 +476,42 @@ def check(
             help="The review record the letter was written from: checks the child's own words, "
             "what the letter must say, and readability for the child's age.",
             dir_okay=False,
+            metavar="REVIEW",
         ),
     ] = None,
     output_format: Annotated[
-        Format, typer.Option("--format", help="text, json or html.")
+        Format, typer.Option("--format", help="text, json or html.", metavar="FORMAT")
     ] = Format.text,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the report to this file.", dir_okay=False)
+        Path | None,
+        typer.Option(
+            "--out", help="Write the report to this file.", dir_okay=False, metavar="FILE"
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the --out file.")] = False,
     accept: Annotated[
         list[str] | None,
         typer.Option(
             "--accept",
-            help="Accept findings of this rule (or rule prefix); they stay in the report, "
-            "marked accepted. Repeat for more.",
+            help="Accept findings of this rule id or prefix; they stay in the report, marked "
+            "accepted. Repeat it for more, or give several separated by commas.",
+            metavar="RULE",
         ),
     ] = None,
     band: Annotated[
         str | None,
-        typer.Option("--age-band", help="under-5, 5-10, 11-15 or 16+, when there is no --review."),
+        typer.Option(
+            "--age-band",
+            help="under-5, 5-10, 11-15 or 16+, when there is no --review.",
+            metavar="BAND",
+        ),
     ] = None,
     with_text: Annotated[
         bool, typer.Option("--with-text", help="JSON: include each letter's extracted text.")
     ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Check letters for jargon, the child's own words, what they must say, and readability.
-
-    Exit code 1 if any error-level finding is not accepted; 2 if a file cannot be read.
-
-    Example: letters check drafts/amira/letter.docx --review samples/amira-second-review.yaml
-    """
+    """Check letters for jargon, the child's own words, what they must say, and readability."""
     from .render import AGE_BANDS
 
     def action() -> int:
@@ -336,6 +524,7 @@ def check(
         if band is not None and band not in AGE_BANDS:
             raise UsageProblem(f"--age-band must be one of {', '.join(AGE_BANDS)}, not '{band}'")
         settings = _settings(config)
+        accepted = _accepted(accept, settings)
         record = load_record(review) if review else None
         files = _letter_files(letters)
         if not files:
@@ -349,9 +538,7 @@ def check(
                 unreadable[index] = str(exc)
                 typer.echo(f"Error: {terminal_text(str(exc))}", err=True)
                 continue
-            requests.append(
-                request_for(path, letter.text, settings, record, band, tuple(accept or ()))
-            )
+            requests.append(request_for(path, letter.text, settings, record, band, accepted))
         checker = checker_for(settings)
         if len(requests) > 1:
             with typer.progressbar(length=len(requests), label="Checking", file=sys.stderr) as bar:
@@ -394,10 +581,24 @@ register_app = typer.Typer(
 app.add_typer(register_app, name="register")
 
 
-@register_app.command("import")
+@register_app.command(
+    "import",
+    cls=Command,
+    epilog=help_end(
+        ["letters register import old-letters/ --index old-letters/index.csv"],
+        {
+            0: "every letter imported, or there already",
+            2: "the index is not valid (nothing imported), a letter is unreadable\n"
+            "   (the others are imported), or the register cannot be used",
+        },
+    ),
+)
 def register_import(
     folder: Annotated[
-        Path, typer.Argument(help="Folder of letters (.docx, .md, .txt).", file_okay=False)
+        Path,
+        typer.Argument(
+            help="Folder of letters (.docx, .md, .txt).", file_okay=False, metavar="FOLDER"
+        ),
     ],
     index: Annotated[
         Path,
@@ -406,8 +607,9 @@ def register_import(
             help="CSV with a row per letter: file, child_record_id, iro, team, review_date, "
             "review_number, age_band, and optionally legal_status, participation, "
             "permanence_plan, contingency, previous_review, decisions_sent, record_sent, "
-            "review_record (a YAML path).",
+            "review_record (a YAML path). Dates in it are YYYY-MM-DD.",
             dir_okay=False,
+            metavar="CSV",
         ),
     ],
     db: DbOption = None,
@@ -415,36 +617,35 @@ def register_import(
 ) -> None:
     """Bring letters written elsewhere into the register, checking each one.
 
-    Importing the same letters again changes nothing.
-
-    Example: letters register import old-letters/ --index old-letters/index.csv
+    Importing the same letters again changes nothing. Makes the register if there is none.
     """
 
     def action() -> int:
         from .check import checker_for
-        from .db import describe, open_register
+        from .db import opened
         from .register import import_folder
 
         settings = _settings(config)
-        target = _database(db, settings)
-        engine = open_register(target)
-        try:
-            with typer.progressbar(length=0, label="Checking", file=sys.stderr) as bar:
-                result = import_folder(
-                    engine,
-                    folder,
-                    index,
-                    checker_for(settings),
-                    progress=bar.update,
-                    local=settings.timescales,
-                )
-        finally:
-            engine.dispose()
+        checker = checker_for(settings)
+        with (
+            opened(_database(db, settings), create=True) as register,
+            typer.progressbar(length=0, label="Checking", file=sys.stderr) as bar,
+        ):
+            result = import_folder(
+                register.engine,
+                folder,
+                index,
+                checker,
+                progress=bar.update,
+                local=settings.timescales,
+            )
         for problem in result.unreadable:
             typer.echo(f"Error: {problem}", err=True)
+        if register.created:
+            typer.echo(f"Created a new register at {register.name}.")
         typer.echo(
             f"Imported {len(result.added)} letter{'s' if len(result.added) != 1 else ''} into "
-            f"{describe(target)}; {len(result.unchanged)} already there; "
+            f"{register.name}; {len(result.unchanged)} already there; "
             f"{len(result.unreadable)} could not be read."
         )
         return int(ExitCode.INVALID_INPUT if result.unreadable else ExitCode.OK)
@@ -452,63 +653,131 @@ def register_import(
     raise typer.Exit(_run(action))
 
 
-@register_app.command("sent")
+@register_app.command(
+    "sent",
+    cls=Command,
+    epilog=help_end(
+        [
+            "letters register sent EX-100231/2026-08-10/2 --decisions 2026-08-14",
+            "letters register sent EX-100231/2026-08-10/2 --record 2026-09-01",
+        ],
+        {
+            0: "recorded",
+            2: "no such review or no register; a date not YYYY-MM-DD, before the\n"
+            "   review or after today",
+        },
+    ),
+)
 def register_sent(
-    review_id: Annotated[str, typer.Argument(help="The review id, as `letters draft` printed it.")],
+    review_id: Annotated[
+        str,
+        typer.Argument(help="The review id, as `letters draft` printed it.", metavar="REVIEW_ID"),
+    ],
     decisions: Annotated[
-        str | None, typer.Option("--decisions", help="Date the decisions went to the team manager.")
+        str | None,
+        typer.Option(
+            "--decisions",
+            help="Date the decisions went to the team manager.",
+            metavar="YYYY-MM-DD",
+        ),
     ] = None,
     record: Annotated[
-        str | None, typer.Option("--record", help="Date the record (minutes) was finished.")
+        str | None,
+        typer.Option(
+            "--record", help="Date the record (minutes) was finished.", metavar="YYYY-MM-DD"
+        ),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Record when a review's decisions and record were sent, for timeliness figures.
-
-    Example: letters register sent EX-100231/2026-08-10/2 --decisions 2026-08-14
-    """
+    """Record when a review's decisions and record were sent, for timeliness figures."""
 
     def action() -> None:
-        from .db import open_register
-        from .register import mark_sent
+        from .db import opened
+        from .register import SentBeforeReview, mark_sent
 
         if decisions is None and record is None:
             raise UsageProblem("give --decisions DATE, --record DATE or both")
-        engine = open_register(_database(db, _settings(config)))
-        try:
-            mark_sent(
-                engine,
-                review_id,
-                _date(decisions, "--decisions") if decisions else None,
-                _date(record, "--record") if record else None,
-            )
-        finally:
-            engine.dispose()
+        dates = {
+            option: _date(value, option)
+            for option, value in (("--decisions", decisions), ("--record", record))
+            if value is not None
+        }
+        today = dt.date.today()
+        for option, day in dates.items():
+            if day > today:
+                raise UsageProblem(
+                    f"{option} {day.isoformat()} is after today ({today.isoformat()}): record "
+                    "the date once it has been sent"
+                )
+        with opened(_database(db, _settings(config)), create=False) as register:
+            try:
+                mark_sent(
+                    register.engine, review_id, dates.get("--decisions"), dates.get("--record")
+                )
+            except SentBeforeReview as exc:
+                option = f"--{exc.what}"
+                raise UsageProblem(
+                    f"{option} {exc.day.isoformat()} is before the review, held on "
+                    f"{exc.review_date.isoformat()}: give the date it was sent"
+                ) from None
         typer.echo(f"Recorded for {review_id}.")
 
     _run(action)
 
 
-@app.command()
+@app.command(
+    cls=Command,
+    epilog=help_end(
+        [
+            "letters sample --from 2026-04-01 --to 2026-09-30 --n 20 --by iro \\\n"
+            "    --seed 7 --out pack/",
+            "letters sample --from 2026-04-01 --to 2026-09-30 --percent 10 \\\n"
+            "    --all-second-reviews --seed 7 --out pack-b/ --pseudonymise",
+        ],
+        {
+            0: "the sample is drawn and its pack written",
+            2: "a date or option is not valid, no letters in the period, no register",
+            3: "the --out folder has files in it and --force was not given",
+        },
+    ),
+)
 def sample(
-    date_from: Annotated[str, typer.Option("--from", help="First review date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last review date (YYYY-MM-DD).")],
+    date_from: Annotated[
+        str, typer.Option("--from", help="First review date.", metavar="YYYY-MM-DD")
+    ],
+    date_to: Annotated[str, typer.Option("--to", help="Last review date.", metavar="YYYY-MM-DD")],
     seed: Annotated[
         int,
         typer.Option(
-            "--seed", help="The random seed: record it with the sample.", min=0, max=2**63 - 1
+            "--seed",
+            help="The random seed, a whole number from 0 to 9223372036854775807: record it "
+            "with the sample.",
+            metavar="SEED",
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the audit pack.", file_okay=False)],
-    n: Annotated[int | None, typer.Option("--n", help="How many letters.", min=1)] = None,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for the audit pack.", file_okay=False, metavar="FOLDER"),
+    ],
+    n: Annotated[
+        int | None, typer.Option("--n", help="How many letters (1 or more).", metavar="N")
+    ] = None,
     percent: Annotated[
         float | None,
-        typer.Option("--percent", help="Or what percentage of the letters.", min=0.1, max=100),
+        typer.Option(
+            "--percent",
+            help="Or what percentage of the letters (0.1 to 100).",
+            metavar="PERCENT",
+        ),
     ] = None,
     by: Annotated[
         list[str] | None,
-        typer.Option("--by", help="Stratify by iro, review_number, age_band or team (repeat)."),
+        typer.Option(
+            "--by",
+            help="Stratify by iro, review_number, age_band or team (repeat).",
+            metavar="FIELD",
+        ),
     ] = None,
     all_second_reviews: Annotated[
         bool, typer.Option("--all-second-reviews", help="Include every second review as well.")
@@ -533,16 +802,20 @@ def sample(
 
     The same command with the same seed draws the same letters; the seed and the frame are
     kept in the register.
-
-    Example: letters sample --from 2026-04-01 --to 2026-09-30 --n 20 --by iro --seed 7 --out pack/
     """
 
     def action() -> None:
         from .audit import build_pack, rubric_for
-        from .db import open_register
+        from .db import opened
         from .errors import RefusedOverwrite
         from .sampling import SampleRequest, discard_sample, draw_sample, sample_reviews
 
+        if not 0 <= seed <= 2**63 - 1:
+            raise UsageProblem(f"--seed {seed}: give a whole number from 0 to {2**63 - 1}")
+        if n is not None and n < 1:
+            raise UsageProblem(f"--n {n}: give how many letters, 1 or more")
+        if percent is not None and not 0.1 <= percent <= 100:
+            raise UsageProblem(f"--percent {percent:g}: give a percentage from 0.1 to 100")
         request = SampleRequest(
             date_from=_date(date_from, "--from"),
             date_to=_date(date_to, "--to"),
@@ -563,8 +836,8 @@ def sample(
                 raise UsageProblem(f"{out}: a pseudonymised pack needs an empty folder")
             if not force:
                 raise RefusedOverwrite([out])
-        engine = open_register(_database(db, settings))
-        try:
+        with opened(_database(db, settings), create=False) as register:
+            engine = register.engine
             sample_id = draw_sample(engine, request)
             try:
                 written = build_pack(engine, sample_id, out, rubric, force=force, settings=settings)
@@ -572,8 +845,6 @@ def sample(
                 discard_sample(engine, sample_id)  # no sample without its pack
                 raise
             items = sample_reviews(engine, sample_id)
-        finally:
-            engine.dispose()
         typer.echo(
             f"Sample {sample_id}: {len(items)} letter{'s' if len(items) != 1 else ''} "
             f"(seed {seed}); pack of {len(written)} files in {out}."
@@ -592,9 +863,22 @@ audit_app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 
 
-@audit_app.command("import")
+@audit_app.command(
+    "import",
+    cls=Command,
+    epilog=help_end(
+        ["letters audit import pack/S3-001-form.csv reviewer-b/S3-001-form.docx"],
+        {
+            0: "every form imported",
+            2: "a form is unreadable or refused (the others are imported); no register",
+        },
+    ),
+)
 def audit_import(
-    forms: Annotated[list[Path], typer.Argument(help="Completed audit forms (.csv or .docx).")],
+    forms: Annotated[
+        list[Path],
+        typer.Argument(help="Completed audit forms (.csv or .docx).", metavar="FORM..."),
+    ],
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -603,20 +887,17 @@ def audit_import(
     Each file is all or nothing: an unknown letter, a score off the scale or a reviewer
     scoring the same letter twice is named with its file and row, and nothing from that file
     goes in. The other files are still imported.
-
-    Example: letters audit import pack/S3-001-form.csv reviewer-b/S3-001-form.docx
     """
 
     def action() -> int:
         from .audit import import_line, import_scores, rubric_for
-        from .db import open_register
+        from .db import opened
 
         settings = _settings(config)
-        engine = open_register(_database(db, settings))
-        try:
-            summary = import_scores(engine, forms, rubric_for(settings))
-        finally:
-            engine.dispose()
+        rubric = rubric_for(settings)
+        # The forms score letters of a sample drawn from the register, so there must be one.
+        with opened(_database(db, settings), create=False) as register:
+            summary = import_scores(register.engine, forms, rubric)
         for done in summary.imported:
             typer.echo(terminal_text(import_line(done)))
         for problem in summary.failed:
@@ -634,47 +915,67 @@ class ReportFormat(StrEnum):
     md = "md"
 
 
-@audit_app.command("report")
+@audit_app.command(
+    "report",
+    cls=Command,
+    epilog=help_end(
+        [
+            "letters audit report --period 2026-H1 --format docx --out audit-2026-h1.docx",
+            "letters audit report --from 2026-04-01 --to 2026-09-30 --format md",
+        ],
+        {
+            0: "the report is written",
+            2: "a date or period is not valid, or no register",
+            3: "the report file exists and --force was not given",
+        },
+    ),
+)
 def audit_report(
-    date_from: Annotated[str | None, typer.Option("--from", help="First review date.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last review date.")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First review date.", metavar="YYYY-MM-DD")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last review date.", metavar="YYYY-MM-DD")
+    ] = None,
     period: Annotated[
-        str | None, typer.Option("--period", help="Or a period: 2026, 2026-H1, 2026-Q3, 2026-09.")
+        str | None,
+        typer.Option(
+            "--period",
+            help="Or a period: a year, half, quarter or month (2026, 2026-H1, 2026-Q3, 2026-09).",
+            metavar="PERIOD",
+        ),
     ] = None,
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="html, docx or md.")
+        ReportFormat, typer.Option("--format", help="html, docx or md.", metavar="FORMAT")
     ] = ReportFormat.html,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="File to write (default audit-report.<format> here).", dir_okay=False
+            "--out",
+            help="File to write (default audit-report.html, .docx or .md here).",
+            dir_okay=False,
+            metavar="FILE",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the report file.")] = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Report what peer reviewers found: by criterion, by IRO, over time, and agreement.
-
-    Example: letters audit report --period 2026-H1 --format docx --out audit-2026-h1.docx
-    """
+    """Report what peer reviewers found: by criterion, by IRO, over time, and agreement."""
 
     def action() -> None:
         from . import audit_report as reports
         from .audit import rubric_for
-        from .db import open_register
+        from .db import opened
         from .output import write_files
 
         first, last = _dates(date_from, date_to, period)
         settings = _settings(config)
         rubric = rubric_for(settings)
-        engine = open_register(_database(db, settings))
-        try:
+        with opened(_database(db, settings), create=False) as register:
             report = reports.build_audit_report(
-                engine, first, last, [(c.id, c.title) for c in rubric.criteria]
+                register.engine, first, last, [(c.id, c.title) for c in rubric.criteria]
             )
-        finally:
-            engine.dispose()
         target = out or Path(f"audit-report.{output_format.value}")
         files: dict[Path, bytes] = {}
         if output_format is ReportFormat.html:
@@ -695,17 +996,25 @@ def audit_report(
     _run(action)
 
 
-@app.command()
+@app.command(
+    cls=Command,
+    epilog=help_end(
+        ["letters new reviews/2026-08-10-amira.yaml"],
+        {
+            0: "written",
+            2: "the file cannot be written",
+            3: "the file exists and --force was not given",
+        },
+    ),
+)
 def new(
     review: Annotated[
-        Path, typer.Argument(help="Where to write the blank record.", dir_okay=False)
+        Path,
+        typer.Argument(help="Where to write the blank record.", dir_okay=False, metavar="REVIEW"),
     ],
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
-    """Write a blank, commented review record for an IRO to fill in.
-
-    Example: letters new reviews/2026-08-10-amira.yaml
-    """
+    """Write a blank, commented review record for an IRO to fill in."""
     from .output import write_files
     from .resources import data_dir
 
@@ -718,21 +1027,41 @@ def new(
     _run(action)
 
 
-@app.command()
+@app.command(
+    cls=Command,
+    epilog=help_end(
+        [
+            "letters due samples/amira-second-review.yaml",
+            "letters due --as-of 2026-11-25 --db letters.db",
+        ],
+        {
+            0: "printed",
+            2: "the record is not valid, a date is not YYYY-MM-DD, or no register",
+        },
+    ),
+)
 def due(
     review: Annotated[
         Path | None,
         typer.Argument(
             help="A review record (YAML): its dates. Without one: the register's timeliness.",
             dir_okay=False,
+            metavar="REVIEW",
         ),
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="The day to judge from (default: today).")
+        str | None,
+        typer.Option(
+            "--as-of", help="The day to judge from (default: today).", metavar="YYYY-MM-DD"
+        ),
     ] = None,
     year_from: Annotated[
         str | None,
-        typer.Option("--year-from", help="Start of the year's figures (default: 12 months back)."),
+        typer.Option(
+            "--year-from",
+            help="Start of the year's figures (default: 12 months back).",
+            metavar="YYYY-MM-DD",
+        ),
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -742,9 +1071,6 @@ def due(
     From the register, per IRO: decisions not sent within 5 working days, records not
     finished within 20 (or the local target), next reviews due in the coming 4 weeks or
     overdue; and the year's figures for the annual report.
-
-    Example: letters due samples/amira-second-review.yaml
-    Example: letters due --as-of 2026-11-25 --db letters.db
     """
 
     def action() -> None:
@@ -761,26 +1087,39 @@ def due(
             for line in _timescale_lines(timescales_for(record, settings)):
                 typer.echo(line)
             return
-        from .db import open_register
+        from .db import opened
         from .timeliness import due_report, to_text
 
         day = _date(as_of, "--as-of") if as_of else dt.date.today()
         start = _date(year_from, "--year-from") if year_from else None
-        engine = open_register(_database(db, settings))
-        try:
-            typer.echo(to_text(due_report(engine, day, start)), nl=False)
-        finally:
-            engine.dispose()
+        with opened(_database(db, settings), create=False) as register:
+            text = to_text(due_report(register.engine, day, start))
+        typer.echo(text, nl=False)
 
     _run(action)
 
 
-@app.command()
+@app.command(
+    cls=Command,
+    epilog=help_end(
+        ["letters permanence --period 2026-Q3", "letters permanence --period 2026 --csv"],
+        {0: "printed", 2: "a date or period is not valid, or no register"},
+    ),
+)
 def permanence(
-    date_from: Annotated[str | None, typer.Option("--from", help="First review date.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last review date.")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First review date.", metavar="YYYY-MM-DD")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last review date.", metavar="YYYY-MM-DD")
+    ] = None,
     period: Annotated[
-        str | None, typer.Option("--period", help="Or a period: 2026, 2026-H1, 2026-Q3, 2026-09.")
+        str | None,
+        typer.Option(
+            "--period",
+            help="Or a period: a year, half, quarter or month (2026, 2026-H1, 2026-Q3, 2026-09).",
+            metavar="PERIOD",
+        ),
     ] = None,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     db: DbOption = None,
@@ -791,35 +1130,36 @@ def permanence(
     The ones that fall short come first: no plan or contingency recorded, a letter that does
     not explain them (from the automatic check) or uses permanence jargon, or a review held
     late.
-
-    Example: letters permanence --period 2026-Q3
     """
 
     def action() -> None:
-        from .db import open_register
+        from .db import opened
         from .permanence_view import second_reviews, to_csv, to_text
 
         first, last = _dates(date_from, date_to, period)
-        engine = open_register(_database(db, _settings(config)))
-        try:
-            rows = second_reviews(engine, first, last)
-        finally:
-            engine.dispose()
+        with opened(_database(db, _settings(config)), create=False) as register:
+            rows = second_reviews(register.engine, first, last)
         typer.echo((to_csv if csv_out else to_text)(rows), nl=False)
 
     _run(action)
 
 
-@app.command()
+@app.command(
+    cls=Command,
+    epilog=help_end(
+        ["letters validate samples/*.yaml"],
+        {0: "every record is valid", 2: "a record could not be read or is not valid"},
+    ),
+)
 def validate(
     reviews: Annotated[
-        list[Path], typer.Argument(help="One or more review records (YAML).", dir_okay=False)
+        list[Path],
+        typer.Argument(
+            help="One or more review records (YAML).", dir_okay=False, metavar="REVIEW..."
+        ),
     ],
 ) -> None:
-    """Check review records against the schema and report every problem in each.
-
-    Example: letters validate samples/*.yaml
-    """
+    """Check review records against the schema and report every problem in each."""
     from .records import load_record
 
     failed = False

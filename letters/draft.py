@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
 from .docx_out import markdown_to_docx
-from .output import write_files
+from .output import write_files, writing
 from .records import ReviewRecord
 from .render import Rendered, age_band, render_all
 from .timescales import Timescales, compute
@@ -61,3 +63,10 @@ def make_draft(record: ReviewRecord, settings: Settings) -> Draft:
 def write_draft(draft: Draft, folder: Path, force: bool = False) -> list[Path]:
     """Write the drafted documents into `folder` as .docx and .md, all or nothing."""
     return write_files(draft.files(folder), force=force)
+
+
+@contextlib.contextmanager
+def writing_draft(draft: Draft, folder: Path, force: bool = False) -> Iterator[list[Path]]:
+    """Write the drafted documents, and take them back if the block inside raises."""
+    with writing(draft.files(folder), force=force) as written:
+        yield written

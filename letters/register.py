@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .config import TimescaleSettings
-from .errors import InvalidFileError, Problem
+from .errors import InvalidFileError, LettersError, Problem
 from .findings import LetterReport
 from .records import ParticipationCode, PermanencePlan, ReviewRecord
 from .render import AGE_BANDS, age_band
@@ -145,7 +145,7 @@ def register_draft(
     team: str | None = None,
 ) -> str:
     """Register a drafted review, its documents and the letter's check; return the review id."""
-    from .db import session
+    from .db import retrying
     from .models import Review
 
     child = child_ref(record)
@@ -171,7 +171,8 @@ def register_draft(
         "next_review_planned": times.next_review_planned,
         "source": "draft",
     }
-    with session(engine) as db:
+
+    def put(db: Any) -> None:
         review = _put_review(db, db.get(Review, rid), rid, values)
         db.flush()
         if review_file is not None:
@@ -187,7 +188,20 @@ def register_draft(
             if kind == "letter" and report is not None:
                 has_contingency = bool(plan and plan.contingency)
                 _set_check(document, check_summary(report, record.review.number, has_contingency))
+
+    retrying(engine, put)  # the same review drafted twice at once: the second finds the first
     return rid
+
+
+class SentBeforeReview(LettersError):
+    """A date given for sending a review's decisions or record is before the review."""
+
+    def __init__(self, what: str, day: dt.date, review_date: dt.date) -> None:
+        self.what, self.day, self.review_date = what, day, review_date
+        super().__init__(
+            f"the {what} cannot have been sent on {day.isoformat()}, before the review on "
+            f"{review_date.isoformat()}"
+        )
 
 
 def mark_sent(
@@ -201,6 +215,9 @@ def mark_sent(
         review = db.get(Review, rid)
         if review is None:
             raise RegisterError(f"no review '{rid}' in the register")
+        for what, day in (("decisions", decisions), ("record", record)):
+            if day is not None and day < review.review_date:
+                raise SentBeforeReview(what, day, review.review_date)
         if decisions is not None:
             review.decisions_sent = decisions
         if record is not None:

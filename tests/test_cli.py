@@ -122,7 +122,7 @@ def test_atomic_write_leaves_nothing_when_a_rename_fails(
         f"Error: {out / 'minutes.docx'}: cannot be written (No space left on device); "
         "no file was changed\n"
     )
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # the folder it made is gone too
 
 
 def test_atomic_write_restores_files_replaced_with_force(
@@ -253,13 +253,6 @@ def test_the_commands() -> None:
         "audit import", "audit report", "check", "draft", "due", "new", "permanence",
         "register import", "register sent", "sample", "validate",
     ]  # fmt: skip
-
-
-@pytest.mark.parametrize("command", all_commands(), ids=" ".join)
-def test_every_command_has_help_with_an_example(command: list[str]) -> None:
-    result = runner.invoke(app, [*command, "--help"])
-    assert result.exit_code == 0
-    assert "Example: letters " + " ".join(command) in result.stdout
 
 
 def test_top_level_help_documents_exit_codes() -> None:
