@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import html
@@ -897,32 +896,12 @@ class ImportSummary:
         return not self.failed
 
 
-def _utf16_without_bom(raw: bytes) -> str | None:
-    """Return the codec of UTF-16 text with no byte-order mark, judged by its zero bytes."""
-    if len(raw) < 4 or len(raw) % 2:
-        return None
-    even, odd = raw[0::2].count(0), raw[1::2].count(0)
-    half = len(raw) // 2
-    if odd > half * 0.3 and even == 0:
-        return "utf-16-le"
-    if even > half * 0.3 and odd == 0:
-        return "utf-16-be"
-    return None
-
-
 def _decode_csv(path: Path, raw: bytes) -> str:
-    # Excel saves "Unicode text" as UTF-16 (with a byte-order mark, usually) and "CSV (Comma
-    # delimited)" in the Windows code page; "CSV UTF-8" as UTF-8 with a byte-order mark.
-    codec = (
-        "utf-16"
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-        else _utf16_without_bom(raw)
-    )
-    if codec is not None:
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            raise AuditFormError(path, [Problem("", "is damaged UTF-16 text")]) from None
+    """Decode a form: UTF-8, UTF-16 (Excel's "Unicode text") or Windows-1252 (Excel's "CSV")."""
+    try:
+        return decode_text(path, raw, "audit form", windows_1252=True)
+    except InvalidFileError as exc:
+        raise AuditFormError(path, exc.problems) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -227,7 +227,6 @@ def mark_sent(
 # Dates in an index are of reviews held by services that exist: anything else is a typing slip.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
 MAX_REVIEW_NUMBER = 99  # a child in care from birth to 18 has about forty reviews
-MAX_CHECKED_CHARACTERS = 1_000_000  # spaCy's limit on one text
 
 
 class IndexRow(BaseModel):
@@ -360,13 +359,10 @@ def _index_message(err: Any) -> str:
 
 
 def _decode_index(path: Path, raw: bytes) -> str:
-    """Decode an index's bytes (UTF-8, or UTF-16 as Excel's "Unicode text" saves)."""
-    from .textio import UnreadableLetter, decode_text
+    """Decode an index: UTF-8, UTF-16 (Excel's "Unicode text") or Windows-1252 (Excel's "CSV")."""
+    from .textio import decode_text
 
-    try:
-        return decode_text(path, raw)
-    except UnreadableLetter as exc:
-        raise InvalidFileError(path, exc.problems, "index") from None
+    return decode_text(path, raw, "index", windows_1252=True)
 
 
 def _delimiter(header: str) -> str:
@@ -483,14 +479,6 @@ def check_imports(
             continue
         except InvalidFileError as exc:
             unreadable.append(terminal_text(f"{path}: {exc.problems[0].message}"))
-            continue
-        if len(text) > MAX_CHECKED_CHARACTERS:
-            unreadable.append(
-                terminal_text(
-                    f"{path}: is too long to be a letter ({len(text):,} characters; the checker "
-                    f"reads at most {MAX_CHECKED_CHARACTERS:,})"
-                )
-            )
             continue
         texts.append((row, path, text))
     reports = checker.check(
