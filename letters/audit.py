@@ -25,6 +25,7 @@ from .textio import (
     MAX_LETTER_BYTES,
     MAX_TABLE_BYTES,
     OLE2_SIGNATURE,
+    decode_text,
     read_bytes,
 )
 from .yamlfile import YamlDocument, field_path, load_yaml
