@@ -755,14 +755,13 @@ FORM_ROW_CASES = [
     (
         "letter-code-with-nul",
         filled_csv("S1-001", ALL_CRITERIA, row3="S1-0\x0001,Jane Smith,childs_voice,3,"),
-        "form.csv:3: letter: 'S1-0\\x0001' is not the code of a letter in any sample in this "
-        "register",
+        "form.csv: is not a text file (is it a Word or PDF file?)",
     ),
     (
         "letter-code-with-escape",
         filled_csv("S1-001", ALL_CRITERIA, row3="S1-\x1b[2J001,Jane Smith,childs_voice,3,"),
-        "form.csv:3: letter: 'S1-\\x1b[2J001' is not the code of a letter in any sample in this "
-        "register",
+        "form.csv: line 3 has a control character (U+001B) that does not belong in text; delete "
+        "it, or save the file again as plain text",
     ),
 ]
 
