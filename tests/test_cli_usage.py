@@ -323,8 +323,16 @@ def test_readme_and_make_demo_say_how_to_run_letters() -> None:
         assert line in readme
     if shutil.which("make") is None:
         pytest.skip("no make here")
+    # Run as a fresh make, not as a sub-make of `make test` (which would add
+    # "make[1]: Leaving directory" lines).
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     demo = subprocess.run(
-        ["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     ).stdout.splitlines()
     assert demo[-4:] == [
         'echo "letters is installed in .venv, which is not on your PATH. Run it as"',
