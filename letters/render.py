@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,13 +13,13 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .config import Settings
 from .errors import TemplateProblem
 from .records import LEGAL_STATUS_NAMES, PARTICIPATION, PLAN_NAMES, ReviewRecord
 from .resources import data_dir
+from .sandbox import FolderLoader, StrictSandbox, check_output, plain, run_with_budget
 from .terms import (
     carers_of,
     child_terms,
@@ -117,14 +118,11 @@ def pronouns(stated: str | None) -> dict[str, str]:
 
 
 @cache
-def make_environment(folder: Path | None = None) -> SandboxedEnvironment:
+def make_environment(folder: Path | None = None) -> StrictSandbox:
     """Build the one sandboxed, strict template environment, with a council folder first."""
-    loaders: list[jinja2.BaseLoader] = []
-    if folder is not None:
-        loaders.append(jinja2.FileSystemLoader(str(folder)))
-    loaders.append(jinja2.FileSystemLoader(str(data_dir("templates"))))
-    env = SandboxedEnvironment(
-        loader=jinja2.ChoiceLoader(loaders),
+    folders = [data_dir("templates")] if folder is None else [folder, data_dir("templates")]
+    env = StrictSandbox(
+        loader=FolderLoader(folders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         finalize=md_escape,
@@ -229,86 +227,96 @@ def build_context(record: ReviewRecord, settings: Settings, times: Timescales) -
             "explanation_for_child": p.explanation_for_child,
             "contingency_for_child": p.contingency_for_child,
         }
-    return {
-        "child": {
-            "name": child.name,
-            "known_as": child.known_as,
-            "date_of_birth": child.date_of_birth,
-            "age": record.age,
-            "pronouns": child.pronouns,
-            "legal_status": child.legal_status,
-            "legal_status_name": LEGAL_STATUS_NAMES[child.legal_status],
-            "came_into_care": child.came_into_care,
-            "first_language": child.first_language,
-            "interpreter": child.interpreter,
-            "record_id": child.record_id,
-            "placed_for_adoption": child.placed_for_adoption,
-            "preferred_terms": dict(child.preferred_terms),
-            "avoid_terms": list(child.avoid_terms),
-        },
-        "age_band": age_band(record.age),
-        "pronoun": pronouns(child.pronouns),
-        "terms": terms,
-        "review": {
-            "date": review.date,
-            "number": review.number,
-            "kind": review.kind,
-            "venue": review.venue,
-            "format": review.format,
-            "chair": review.chair,
-            "participation": review.participation,
-            "participation_meaning": PARTICIPATION[review.participation],
-            "previous_review": review.previous_review,
-            "team_manager": review.team_manager,
-        },
-        "iro": {
-            "name": iro.name,
-            "first_name": first_name(iro.name),
-            "phone": iro.phone,
-            "email": iro.email,
-            "team": iro.team,
-        },
-        "attendees": [
-            {
-                "name": a.name,
-                "role": a.role,
-                "role_label": label(a.role),
-                "attendance": a.attendance,
-                "attendance_label": label(a.attendance),
-            }
-            for a in review.attendees
-        ],
-        "came": [person_in_child_words(a, record, terms) for a in came],
-        "sent_views": [
-            person_in_child_words(a, record, terms) for a in others if a.attendance == "views_sent"
-        ],
-        "carers": [a.name for a in carers_of(record)],
-        "advocate": next(
-            (first_name(a.name) for a in review.attendees if a.role.strip().lower() == "advocate"),
-            None,
-        ),
-        "child_attended": record.attended,
-        "child_view": record.views.get("child"),
-        "views": views,
-        "discussion": [
-            {
-                "topic": d.topic,
-                "topic_label": label(d.topic),
-                "summary": d.summary,
-                "for_child": d.for_child,
-            }
-            for d in record.discussion
-        ],
-        "talked_about": [d.for_child for d in record.discussion if d.for_child],
-        "permanence": permanence,
-        "decisions": decisions,
-        "next_review": times.next_review_planned,
-        "times": times,
-        "copy_to": list(record.copy_to),
-        "authority": settings.authority,
-        "advocacy": settings.advocacy,
-        "complaints": settings.complaints,
-    }
+    # Plain data only: a template can call nothing on a library object it never sees.
+    context: dict[str, Any] = plain(
+        {
+            "child": {
+                "name": child.name,
+                "known_as": child.known_as,
+                "date_of_birth": child.date_of_birth,
+                "age": record.age,
+                "pronouns": child.pronouns,
+                "legal_status": child.legal_status,
+                "legal_status_name": LEGAL_STATUS_NAMES[child.legal_status],
+                "came_into_care": child.came_into_care,
+                "first_language": child.first_language,
+                "interpreter": child.interpreter,
+                "record_id": child.record_id,
+                "placed_for_adoption": child.placed_for_adoption,
+                "preferred_terms": dict(child.preferred_terms),
+                "avoid_terms": list(child.avoid_terms),
+            },
+            "age_band": age_band(record.age),
+            "pronoun": pronouns(child.pronouns),
+            "terms": terms,
+            "review": {
+                "date": review.date,
+                "number": review.number,
+                "kind": review.kind,
+                "venue": review.venue,
+                "format": review.format,
+                "chair": review.chair,
+                "participation": review.participation,
+                "participation_meaning": PARTICIPATION[review.participation],
+                "previous_review": review.previous_review,
+                "team_manager": review.team_manager,
+            },
+            "iro": {
+                "name": iro.name,
+                "first_name": first_name(iro.name),
+                "phone": iro.phone,
+                "email": iro.email,
+                "team": iro.team,
+            },
+            "attendees": [
+                {
+                    "name": a.name,
+                    "role": a.role,
+                    "role_label": label(a.role),
+                    "attendance": a.attendance,
+                    "attendance_label": label(a.attendance),
+                }
+                for a in review.attendees
+            ],
+            "came": [person_in_child_words(a, record, terms) for a in came],
+            "sent_views": [
+                person_in_child_words(a, record, terms)
+                for a in others
+                if a.attendance == "views_sent"
+            ],
+            "carers": [a.name for a in carers_of(record)],
+            "advocate": next(
+                (
+                    first_name(a.name)
+                    for a in review.attendees
+                    if a.role.strip().lower() == "advocate"
+                ),
+                None,
+            ),
+            "child_attended": record.attended,
+            "child_view": record.views.get("child"),
+            "views": views,
+            "discussion": [
+                {
+                    "topic": d.topic,
+                    "topic_label": label(d.topic),
+                    "summary": d.summary,
+                    "for_child": d.for_child,
+                }
+                for d in record.discussion
+            ],
+            "talked_about": [d.for_child for d in record.discussion if d.for_child],
+            "permanence": permanence,
+            "decisions": decisions,
+            "next_review": times.next_review_planned,
+            "times": times,
+            "copy_to": list(record.copy_to),
+            "authority": settings.authority,
+            "advocacy": settings.advocacy,
+            "complaints": settings.complaints,
+        }
+    )
+    return context
 
 
 def render_document(
@@ -320,6 +328,8 @@ def render_document(
         text = env.get_template(name).render(context)
     except TemplateProblem:
         raise
+    except RecursionError:
+        raise TemplateProblem(f"template {name} calls itself too deeply") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(
             f"template {exc.filename or exc.name or name}, line {exc.lineno}: {exc.message}"
@@ -328,17 +338,33 @@ def render_document(
         raise TemplateProblem(f"template {name}: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise TemplateProblem(f"template {name}: {exc}") from None
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    except (TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:
+        # e.g. a filter given the wrong kind of value: `{{ child.name|long_date }}`
+        raise TemplateProblem(f"template {name}: {exc}") from None
+    text = re.sub(r"\n{3,}", "\n\n", check_output(name, text)).strip() + "\n"
     return Rendered(kind, name, text)
+
+
+def _text(env: jinja2.Environment, kind: str, name: str, context: dict[str, Any]) -> str:
+    return render_document(env, kind, name, context).text
 
 
 def render_all(record: ReviewRecord, settings: Settings, times: Timescales) -> dict[str, Rendered]:
     """Render the letter to the child, the minutes and the decisions sheet."""
     env = make_environment(settings.templates.folder)
     context = build_context(record, settings, times)
-    letter = LETTER_TEMPLATES[context["age_band"]]
+    names = {
+        "letter": LETTER_TEMPLATES[context["age_band"]],
+        "minutes": MINUTES_TEMPLATE,
+        "decisions": DECISIONS_TEMPLATE,
+    }
+    if settings.templates.folder is None:  # our own templates, trusted
+        return {kind: render_document(env, kind, name, context) for kind, name in names.items()}
+    # A council's templates: rendered in a child process with a time and memory budget.
+    texts = run_with_budget(
+        (name, functools.partial(_text, env, kind, name, context)) for kind, name in names.items()
+    )
     return {
-        "letter": render_document(env, "letter", letter, context),
-        "minutes": render_document(env, "minutes", MINUTES_TEMPLATE, context),
-        "decisions": render_document(env, "decisions", DECISIONS_TEMPLATE, context),
+        kind: Rendered(kind, name, text)
+        for (kind, name), text in zip(names.items(), texts, strict=True)
     }

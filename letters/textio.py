@@ -28,7 +28,10 @@ MAX_LETTER_CHARS = 500_000
 MAX_DOCX_UNPACKED = 200_000_000  # bytes a .docx may unpack to
 
 
-def _megabytes(size: int) -> str:
+def _megabytes(size: int, limit: int | None = None) -> str:
+    """'1.5 MB', or the exact bytes when rounding would make a size look the same as the limit."""
+    if limit is not None and size > limit and f"{size / 1_000_000:g}" == f"{limit / 1_000_000:g}":
+        return f"{size:,} bytes"
     return f"{size / 1_000_000:g} MB"
 
 
@@ -50,7 +53,9 @@ def read_bytes(path: Path, what: str, limit: int) -> bytes:
         # A pipe or a device such as /dev/zero would be read for ever.
         raise refuse("is not an ordinary file (a pipe or a device?)")
     if info.st_size > limit:
-        raise refuse(f"is too large ({_megabytes(info.st_size)}; the limit is {_megabytes(limit)})")
+        raise refuse(
+            f"is too large ({_megabytes(info.st_size, limit)}; the limit is {_megabytes(limit)})"
+        )
     try:
         with open(path, "rb") as handle:
             raw = handle.read(limit + 1)

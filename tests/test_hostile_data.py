@@ -634,7 +634,7 @@ def _huge(size: int) -> Callable[[Path], None]:
     [
         (_fifo, "is not an ordinary file (a pipe or a device?)"),
         (_folder, "is a folder, not a file"),
-        (_huge(50_000_001), "is too large (50 MB; the limit is 50 MB)"),
+        (_huge(50_000_001), "is too large (50,000,001 bytes; the limit is 50 MB)"),
         (lambda path: None, "no such file"),
     ],
     ids=["fifo", "folder", "huge", "missing"],
@@ -687,7 +687,7 @@ def test_an_index_saved_by_a_spreadsheet_is_read(
     ("make", "problem"),
     [
         (_fifo, "is not an ordinary file (a pipe or a device?)"),
-        (_huge(20_000_001), "is too large (20 MB; the limit is 20 MB)"),
+        (_huge(20_000_001), "is too large (20,000,001 bytes; the limit is 20 MB)"),
         (
             lambda path: path.write_text("Dear Kai,\n\n" + "Word " * 220_000, encoding="utf-8"),
             "is too long to check (1,100,011 characters; the limit is 500,000, and a letter to "
@@ -786,7 +786,7 @@ def test_a_broken_form_row_is_a_row_error(
     [
         (_fifo, "is not an ordinary file (a pipe or a device?)"),
         (_folder, "is a folder, not a file"),
-        (_huge(50_000_001), "is too large (50 MB; the limit is 50 MB)"),
+        (_huge(50_000_001), "is too large (50,000,001 bytes; the limit is 50 MB)"),
     ],
     ids=["fifo", "folder", "huge"],
 )

@@ -454,7 +454,7 @@ def _file(content: bytes) -> Callable[[Path], Path]:
         pytest.param(_folder, "is a folder, not a file", id="a-folder"),
         pytest.param(_fifo, "is not an ordinary file (a pipe or a device?)", id="a-fifo"),
         pytest.param(lambda tmp_path: Path("/dev/zero"), "is not an ordinary file (a pipe or a device?)", id="dev-zero"),
-        pytest.param(_file(b"a: " + b"x" * 1_000_001), "is too large (1 MB; the limit is 1 MB)", id="over-1-mb"),
+        pytest.param(_file(b"a: " + b"x" * 1_000_001), "is too large (1,000,004 bytes; the limit is 1 MB)", id="over-1-mb"),
         pytest.param(_file(b"a: " + b"x" * 1_500_000), "is too large (1.5 MB; the limit is 1 MB)", id="1-5-mb"),
     ],
 )  # fmt: skip
