@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import jinja2
+from jinja2.environment import TemplateModule
 from jinja2.runtime import BlockReference, LoopContext, Macro, TemplateReference
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Joiner, Namespace
@@ -124,7 +125,7 @@ class StrictSandbox(SandboxedEnvironment):
             return True  # a namespace's attributes are the values the template set
         if isinstance(obj, TemplateReference):
             return isinstance(value, BlockReference)
-        if type(obj).__name__ == "TemplateModule":  # {% import "x" as x %}: its macros
+        if isinstance(obj, TemplateModule):  # {% import "x" as x %}: its macros
             return isinstance(value, Macro) or _is_plain(value)
         return False
 
@@ -330,7 +331,7 @@ def _child(
 
 
 def _limit(seconds: int, megabytes: int) -> None:
-    import resource
+    import resource  # POSIX only, like fork; imported here so the module loads on Windows
 
     for name in ("SIGALRM", "SIGXCPU"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
