@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from letters.config import Settings
-from letters.draft import make_draft
+from letters.drafting.draft import make_draft
+from letters.drafting.render import age_band
 from letters.records import load_record
-from letters.render import age_band
 
 from .conftest import GOLDEN, SAMPLE_FILES, SAMPLES
 

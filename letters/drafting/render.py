@@ -15,11 +15,11 @@ from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .config import Settings
-from .errors import TemplateProblem
-from .records import LEGAL_STATUS_NAMES, PARTICIPATION, PLAN_NAMES, ReviewRecord
-from .resources import data_dir
-from .terms import (
+from ..config import Settings
+from ..errors import TemplateProblem
+from ..records import LEGAL_STATUS_NAMES, PARTICIPATION, PLAN_NAMES, ReviewRecord
+from ..resources import data_dir
+from ..terms import (
     carers_of,
     child_terms,
     first_name,
@@ -27,7 +27,7 @@ from .terms import (
     owner_in_child_words,
     person_in_child_words,
 )
-from .timescales import Timescales
+from ..timescales import Timescales
 
 AGE_BANDS = ("under-5", "5-10", "11-15", "16+")
 LETTER_TEMPLATES = {
