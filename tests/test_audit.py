@@ -35,9 +35,8 @@ from letters.checking.report import to_html
 from letters.config import Settings
 from letters.docx_out import docx_text
 from letters.drafting.draft import make_draft
-from letters.drafting.render import age_band
 from letters.errors import RefusedOverwrite
-from letters.records import load_record
+from letters.records import age_band, load_record
 from letters.register.db import open_register, session
 from letters.register.tables import Document, Pseudonym, Review, Sample, SampleItem, Score
 from letters.textio import markdown_letter_text, read_letter

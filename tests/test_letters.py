@@ -8,8 +8,7 @@ import pytest
 
 from letters.config import Settings
 from letters.drafting.draft import make_draft
-from letters.drafting.render import age_band
-from letters.records import load_record
+from letters.records import age_band, load_record
 
 from .conftest import GOLDEN, SAMPLE_FILES, SAMPLES
 

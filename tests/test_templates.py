@@ -9,9 +9,9 @@ import pytest
 
 from letters.config import Settings, TemplateSettings, load_settings
 from letters.drafting.draft import make_draft
-from letters.drafting.render import age_band, md_escape, ordinal
 from letters.errors import TemplateProblem
-from letters.records import load_record
+from letters.records import age_band, load_record
+from letters.wording import md_escape, ordinal
 
 from .conftest import SAMPLES
 

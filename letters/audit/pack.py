@@ -416,7 +416,7 @@ def _records_to_pseudonymise(items: list[_Item]) -> dict[str, ReviewRecord]:
 
 def _text_to_markdown(text: str) -> str:
     """Return plain letter text as Markdown that shows exactly that text."""
-    from ..drafting.render import md_escape
+    from ..wording import md_escape
 
     blocks = []
     for block in text.split("\n\n"):
@@ -431,7 +431,7 @@ def _docx_to_markdown(path: Path) -> str:
     from docx import Document
     from docx.table import Table
 
-    from ..drafting.render import md_escape
+    from ..wording import md_escape
 
     blocks = []
     for block in Document(str(path)).iter_inner_content():
@@ -518,7 +518,7 @@ def form_docx(
     from docx import Document
     from docx.shared import Pt, RGBColor
 
-    from ..drafting.render import short_date
+    from ..wording import short_date
 
     document = Document()
     document.add_heading("Letter audit form", level=1)
@@ -599,7 +599,7 @@ def _index_csv(built: list[_Built], pseudonymised: bool) -> bytes:
 
 
 def _readme(sample: Any, built: list[_Built], rubric: Rubric) -> bytes:
-    from ..drafting.render import short_date
+    from ..wording import short_date
 
     count = len(built)
     period = f"{short_date(sample.date_from)} to {short_date(sample.date_to)}"

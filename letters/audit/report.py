@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
-from ..drafting.render import short_date
 from ..errors import LettersError, UsageProblem
 from ..register.tables import LetterCheck
+from ..wording import short_date
 
 LEVELS = (1, 2, 3, 4)  # the rubric's four-point scale, 4 best
 GOOD_AGREEMENT = 0.8  # Krippendorff: rely on data with alpha of 0.800 or more

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..config import CONFIG_NAME, Settings
-from ..drafting.render import age_band
 from ..errors import ConfigError, Problem
-from ..records import ReviewRecord
+from ..records import ReviewRecord, age_band
 from .findings import Finding, LetterReport, accept, sort_findings
 from .rules import LEVELS
 

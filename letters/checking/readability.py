@@ -69,7 +69,7 @@ def load_targets(path: Path | None = None) -> Targets:
     """Load `readability.yaml` (a council's, if given, else the built-in one)."""
     path = path or data_dir("style_rules") / "readability.yaml"
     targets, doc = load_rule_file(path, Targets)
-    from ..drafting.render import AGE_BANDS
+    from ..records import AGE_BANDS
 
     problems = rule_problems("readability", targets.rules, doc)
     missing = [band for band in AGE_BANDS if band not in targets.bands]

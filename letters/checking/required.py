@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..drafting.render import long_date, short_date
 from ..records import ReviewRecord
 from ..terms import child_terms, first_name, owner_in_child_words
 from ..textio import text_blocks
 from ..timescales import Timescales
+from ..wording import long_date, short_date
 from .findings import Finding, make_finding
 from .rules import Rule
 

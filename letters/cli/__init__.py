@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from dateutil.relativedelta import relativedelta
 from typer.core import TyperCommand
 
 from ..errors import ExitCode, LettersError, UsageProblem
 from ..safetext import terminal_text
+from ..wording import period_dates
 
 if TYPE_CHECKING:
     from ..checking.findings import LetterReport
@@ -171,33 +171,6 @@ def _date(value: str, option: str) -> dt.date:
         raise UsageProblem(f"{option} '{value}' is not a date written as YYYY-MM-DD") from None
 
 
-def period_dates(period: str) -> tuple[dt.date, dt.date]:
-    """Return the first and last day of '2026', '2026-H1', '2026-Q3' or '2026-09'."""
-    text = period.strip().upper().replace(" ", "")
-    try:
-        if len(text) == 4:
-            year = int(text)
-            return dt.date(year, 1, 1), dt.date(year, 12, 31)
-        year_text, part = text[:4], text[4:].lstrip("-")
-        year = int(year_text)
-        if part.startswith("Q") and part[1:] in ("1", "2", "3", "4"):
-            first = 3 * (int(part[1:]) - 1) + 1
-            start = dt.date(year, first, 1)
-            return start, start + relativedelta(months=3) - dt.timedelta(days=1)
-        if part in ("H1", "H2"):
-            start = dt.date(year, 1 if part == "H1" else 7, 1)
-            return start, start + relativedelta(months=6) - dt.timedelta(days=1)
-        month = int(part)
-        start = dt.date(year, month, 1)
-        return start, start + relativedelta(months=1) - dt.timedelta(days=1)
-    except ValueError:
-        pass
-    raise UsageProblem(
-        f"--period '{period}': write a year (2026), a half (2026-H1), a quarter (2026-Q3) "
-        "or a month (2026-09)"
-    )
-
-
 def _dates(
     date_from: str | None, date_to: str | None, period: str | None
 ) -> tuple[dt.date, dt.date]:
@@ -238,7 +211,7 @@ def _settings(config: Path | None) -> Settings:
 
 
 def _timescale_lines(times: Timescales) -> list[str]:
-    from ..drafting.render import long_date
+    from ..wording import long_date
 
     lines = [
         f"Review held:                   {long_date(times.review_date)}",
@@ -512,7 +485,7 @@ def check(
     config: ConfigOption = None,
 ) -> None:
     """Check letters for jargon, the child's own words, what they must say, and readability."""
-    from ..drafting.render import AGE_BANDS
+    from ..records import AGE_BANDS
 
     def action() -> int:
         from ..checking.check import checker_for, request_for
@@ -1077,8 +1050,8 @@ def due(
         settings = _settings(config)
         if review is not None:
             from ..drafting.draft import timescales_for
-            from ..drafting.render import ordinal
             from ..records import load_record
+            from ..wording import ordinal
 
             record = load_record(review)
             typer.echo(

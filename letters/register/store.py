@@ -17,9 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..checking.findings import LetterReport
 from ..config import TimescaleSettings
-from ..drafting.render import AGE_BANDS, age_band
 from ..errors import InvalidFileError, LettersError, Problem
-from ..records import ParticipationCode, PermanencePlan, ReviewRecord
+from ..records import AGE_BANDS, ParticipationCode, PermanencePlan, ReviewRecord, age_band
 from ..safetext import csv_error_message, terminal_text
 from ..textio import MAX_LETTER_BYTES, MAX_TABLE_BYTES, read_bytes
 from ..timescales import LATER_REVIEW_MONTHS, SECOND_REVIEW_MONTHS, Timescales, add_working_days
