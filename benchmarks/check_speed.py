@@ -143,7 +143,7 @@ def main() -> None:
     print(f"Letters: {len(letters)}, words: {words:,}")
 
     start = time.perf_counter()
-    from letters.check import Checker, CheckRequest
+    from letters.checking.check import Checker, CheckRequest
 
     checker = Checker()
     requests = [CheckRequest(path=Path(f"letter-{i}.txt"), text=t) for i, t in enumerate(letters)]

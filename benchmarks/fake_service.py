@@ -225,13 +225,13 @@ def make_year(
 ) -> Path:
     """Write `reviews` records, letters (Markdown) and an import index.csv into `folder`."""
     from letters.config import Settings
-    from letters.records import validate_record
-    from letters.render import (
+    from letters.drafting.render import (
         LETTER_TEMPLATES,
         build_context,
         make_environment,
         render_document,
     )
+    from letters.records import validate_record
     from letters.timescales import compute, is_working_day
 
     rng = random.Random(seed)

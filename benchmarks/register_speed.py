@@ -30,10 +30,10 @@ def main() -> None:
     parser.add_argument("--db", help="a PostgreSQL URL; default: a new SQLite file")
     args = parser.parse_args()
 
-    from letters.db import open_register, session
-    from letters.findings import LetterReport, Readability
-    from letters.models import SampleItem, Score
-    from letters.register import CheckedLetter, IndexRow, store_imports
+    from letters.checking.findings import LetterReport, Readability
+    from letters.register.db import open_register, session
+    from letters.register.store import CheckedLetter, IndexRow, store_imports
+    from letters.register.tables import SampleItem, Score
 
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as folder_name:
@@ -66,7 +66,7 @@ def main() -> None:
         registered = time.perf_counter() - began
         print(f"Register {args.letters:,} checked letters (one transaction): {registered:.1f} s")
 
-        from letters.sampling import SampleRequest, draw_sample
+        from letters.register.sampling import SampleRequest, draw_sample
 
         request = SampleRequest(
             dt.date(2022, 1, 1), dt.date(2025, 12, 31), seed=11, size=400,
@@ -101,7 +101,7 @@ def main() -> None:
                                 source_file="bench.csv",
                             )
                         )  # fmt: skip
-        from letters.audit_report import build_audit_report, to_docx, to_html
+        from letters.audit.report import build_audit_report, to_docx, to_html
 
         rubric = [(c, c.replace("_", " ").capitalize()) for c in criteria]
         began = time.perf_counter()

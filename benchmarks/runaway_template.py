@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from letters.config import Settings, TemplateSettings
-from letters.draft import make_draft
+from letters.drafting.draft import make_draft
 from letters.errors import TemplateProblem
 from letters.records import load_record
 

@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--db", help="a PostgreSQL URL; default: a new SQLite file")
     args = parser.parse_args()
     from benchmarks.fake_service import make_year
-    from letters.pseudonymise import name_words
+    from letters.audit.pseudonymise import name_words
     from letters.records import load_record
 
     with tempfile.TemporaryDirectory() as folder_name:

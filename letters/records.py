@@ -243,6 +243,20 @@ def age_on(date_of_birth: dt.date, when: dt.date) -> int:
     return relativedelta(when, date_of_birth).years
 
 
+AGE_BANDS = ("under-5", "5-10", "11-15", "16+")
+
+
+def age_band(age: int) -> str:
+    """Return the letter's age band for a child of `age`: under-5, 5-10, 11-15 or 16+."""
+    if age < 5:
+        return "under-5"
+    if age <= 10:
+        return "5-10"
+    if age <= 15:
+        return "11-15"
+    return "16+"
+
+
 _PLAIN_TYPES = {
     "missing": "is missing",
     "extra_forbidden": "is not a field of a review record (check the spelling)",

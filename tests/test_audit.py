@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from letters.audit import (
+from letters.audit.pack import (
     AuditFormError,
     FileImport,
     PackError,
@@ -29,17 +29,16 @@ from letters.audit import (
     import_scores,
     load_rubric,
 )
-from letters.check import Checker, CheckRequest
+from letters.audit.pseudonymise import name_words
+from letters.checking.check import Checker, CheckRequest
+from letters.checking.report import to_html
 from letters.config import Settings
-from letters.db import open_register, session
 from letters.docx_out import docx_text
-from letters.draft import make_draft
+from letters.drafting.draft import make_draft
 from letters.errors import RefusedOverwrite
-from letters.models import Document, Pseudonym, Review, Sample, SampleItem, Score
-from letters.pseudonymise import name_words
-from letters.records import load_record
-from letters.render import age_band
-from letters.report import to_html
+from letters.records import age_band, load_record
+from letters.register.db import open_register, session
+from letters.register.tables import Document, Pseudonym, Review, Sample, SampleItem, Score
 from letters.textio import markdown_letter_text, read_letter
 
 from .conftest import SAMPLES
@@ -586,7 +585,7 @@ def _patched(name: str, extra: str) -> Any:
     """Return a fixture step that makes the pack builder's `name` add `extra` to its file."""
 
     def inject(register: Register, monkeypatch: pytest.MonkeyPatch) -> None:
-        import letters.audit as audit
+        import letters.audit.pack as audit
 
         original = getattr(audit, name)
 

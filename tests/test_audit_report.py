@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from letters.audit_report import (
+from letters.audit.report import (
     AuditReport,
     AuditReportError,
     Change,
@@ -25,10 +25,10 @@ from letters.audit_report import (
     to_html,
     to_markdown,
 )
-from letters.db import open_register, session
 from letters.docx_out import docx_text
 from letters.errors import UsageProblem
-from letters.models import Document, LetterCheck, Review, Sample, Score
+from letters.register.db import open_register, session
+from letters.register.tables import Document, LetterCheck, Review, Sample, Score
 
 D = dt.date
 FROM, TO = D(2025, 4, 1), D(2025, 6, 30)

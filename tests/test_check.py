@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from letters.check import Checker, CheckRequest
+from letters.checking.check import Checker, CheckRequest
+from letters.checking.nlp import cheap
+from letters.checking.readability import body_spans, load_targets, score_sentences
+from letters.checking.rules import load_word_rules
 from letters.cli import app
 from letters.errors import ExitCode
-from letters.nlp import cheap
-from letters.readability import body_spans, load_targets, score_sentences
 from letters.records import load_record
-from letters.rules import load_word_rules
 from letters.textio import UnreadableLetter, read_letter
 
 from .conftest import GOLDEN, SAMPLES
@@ -86,7 +86,7 @@ def test_utf16_text_with_bom_is_read(tmp_path: Path) -> None:
 
 def test_same_text_from_docx_and_markdown() -> None:
     from letters.config import load_settings
-    from letters.draft import make_draft
+    from letters.drafting.draft import make_draft
 
     draft = make_draft(load_record(AMIRA), load_settings(SAMPLES / "letters.toml"))
     import tempfile
@@ -276,7 +276,7 @@ def test_checking_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    from letters import readability
+    from letters.checking import readability
 
     readability.syllables.cache_clear()
     text = read_letter(GOLDEN / "leo-first-review" / "letter.md").text
@@ -354,7 +354,7 @@ def test_record_can_accept_findings(tmp_path: Path) -> None:
 def test_official_model_is_preferred(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
-    from letters import nlp
+    from letters.checking import nlp
 
     real = importlib.util.find_spec
     nlp.model_package.cache_clear()

@@ -9,7 +9,7 @@ from docx import Document
 
 from letters.config import Settings
 from letters.docx_out import docx_text, markdown_to_docx
-from letters.draft import make_draft
+from letters.drafting.draft import make_draft
 from letters.records import load_record
 
 from .conftest import SAMPLES

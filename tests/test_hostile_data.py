@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from letters.audit import form_csv, import_scores, load_rubric
+from letters.audit.pack import form_csv, import_scores, load_rubric
 from letters.cli import app
-from letters.db import open_register, session
 from letters.errors import ExitCode, InvalidFileError, Problem
-from letters.models import Document, Review, Sample, Score
-from letters.register import read_index, sha256_of
+from letters.register.db import open_register, session
+from letters.register.store import read_index, sha256_of
+from letters.register.tables import Document, Review, Sample, Score
 from letters.safetext import cell_value, csv_cell, csv_text, terminal_text
 
 from .test_audit import ALL_CRITERIA, filled_csv, scoring_template, settings  # noqa: F401

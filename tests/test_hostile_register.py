@@ -22,13 +22,13 @@ from sqlalchemy.exc import DataError
 from typer.testing import CliRunner
 
 from letters.cli import app
-from letters.db import RegisterError, describe, open_register, opened, session
-from letters.draft import make_draft
+from letters.drafting.draft import make_draft
 from letters.errors import ExitCode
-from letters.models import Document, Review, Sample, Score
 from letters.output import STALE_AFTER_SECONDS, clear_stale_temporaries, write_files
 from letters.records import load_record
-from letters.register import register_draft
+from letters.register.db import RegisterError, describe, open_register, opened, session
+from letters.register.store import register_draft
+from letters.register.tables import Document, Review, Sample, Score
 
 from .conftest import SAMPLES
 from .registers import ADMIN_URL, _psycopg_url
@@ -56,7 +56,7 @@ def reviews_in(target: str | Path) -> list[str]:
 
 
 def tables_of(target: str) -> set[str]:
-    from letters.db import make_engine
+    from letters.register.db import make_engine
 
     engine = make_engine(target)
     try:

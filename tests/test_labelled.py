@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from letters.check import Checker, CheckRequest
+from letters.checking.check import Checker, CheckRequest
 from letters.records import load_record
 
 from .conftest import SAMPLES

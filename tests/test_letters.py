@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from letters.config import Settings
-from letters.draft import make_draft
-from letters.records import load_record
-from letters.render import age_band
+from letters.drafting.draft import make_draft
+from letters.records import age_band, load_record
 
 from .conftest import GOLDEN, SAMPLE_FILES, SAMPLES
 

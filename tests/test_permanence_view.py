@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from letters.db import open_register, session
+from letters.checking.findings import Finding
 from letters.errors import UsageProblem
-from letters.findings import Finding
-from letters.models import Document, LetterCheck, Review
-from letters.permanence_view import PermanenceRow, second_reviews, to_csv, to_text
+from letters.register.db import open_register, session
+from letters.register.permanence import PermanenceRow, second_reviews, to_csv, to_text
+from letters.register.tables import Document, LetterCheck, Review
 
 D = dt.date
 FROM, TO = D(2025, 1, 1), D(2025, 3, 31)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from letters.pseudonymise import (
+from letters.audit.pseudonymise import (
     Pseudonymiser,
     decision_owner_names,
     leaks,

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from letters.cli import app
-from letters.db import RegisterError, open_register, session
 from letters.errors import ExitCode, InvalidFileError
-from letters.models import Document, LetterCheck, Review
-from letters.register import read_index
+from letters.register.db import RegisterError, open_register, session
+from letters.register.store import read_index
+from letters.register.tables import Document, LetterCheck, Review
 
 from .conftest import SAMPLES
 
@@ -208,7 +208,7 @@ def test_newer_schema_is_refused_and_untouched(tmp_path: Path) -> None:
 def test_older_register_is_migrated_and_keeps_its_data(tmp_path: Path) -> None:
     from alembic import command
 
-    from letters.db import _alembic_config, make_engine
+    from letters.register.db import _alembic_config, make_engine
 
     path = tmp_path / "letters.db"
     engine = make_engine(path)
@@ -261,7 +261,7 @@ def test_two_iros_drafting_at_once_are_both_registered(
 def test_a_crash_mid_import_leaves_the_register_as_it_was(
     tmp_path: Path, register_target: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from letters import register
+    from letters.register import store as register
 
     index = write_import(tmp_path / "old")
     real = register.check_summary

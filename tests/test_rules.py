@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from letters.check import Checker, CheckRequest
+from letters.checking.check import Checker, CheckRequest
+from letters.checking.rules import PACKS, RuleFileError, load_rules, load_word_pack, load_word_rules
 from letters.records import load_record
 from letters.resources import data_dir
-from letters.rules import PACKS, RuleFileError, load_rules, load_word_pack, load_word_rules
 
 from .conftest import SAMPLES
 
@@ -63,7 +63,7 @@ def example_results() -> dict[tuple[str, str, int], set[str]]:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_examples(rule: object, example_results: dict[tuple[str, str, int], set[str]]) -> None:
-    from letters.rules import Rule
+    from letters.checking.rules import Rule
 
     assert isinstance(rule, Rule)
     for index, sentence in enumerate(rule.examples.flag):

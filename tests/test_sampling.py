@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from letters.db import open_register, session
-from letters.models import Document, Review, Sample
-from letters.sampling import SampleError, SampleRequest, allocate, draw_sample, sample_reviews
+from letters.register.db import open_register, session
+from letters.register.sampling import (
+    SampleError,
+    SampleRequest,
+    allocate,
+    draw_sample,
+    sample_reviews,
+)
+from letters.register.tables import Document, Review, Sample
 
 
 @pytest.mark.parametrize(

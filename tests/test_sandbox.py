@@ -17,9 +17,9 @@ from markupsafe import Markup
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
-from letters import sandbox
 from letters.cli import app
-from letters.sandbox import plain
+from letters.drafting import sandbox
+from letters.drafting.sandbox import plain
 
 from .conftest import SAMPLES
 

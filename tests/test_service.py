@@ -13,8 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 from benchmarks.fake_service import make_year
+from letters.audit.pseudonymise import name_words
 from letters.cli import app
-from letters.pseudonymise import name_words
 from letters.records import load_record
 
 from .conftest import SAMPLES

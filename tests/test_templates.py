@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from letters.config import Settings, TemplateSettings, load_settings
-from letters.draft import make_draft
+from letters.drafting.draft import make_draft
 from letters.errors import TemplateProblem
-from letters.records import load_record
-from letters.render import age_band, md_escape, ordinal
+from letters.records import age_band, load_record
+from letters.wording import md_escape, ordinal
 
 from .conftest import SAMPLES
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from letters.db import open_register, session
 from letters.errors import UsageProblem
-from letters.models import Review
-from letters.timeliness import (
+from letters.register.db import open_register, session
+from letters.register.tables import Review
+from letters.register.timeliness import (
     DueReport,
     LateItem,
     NextReview,

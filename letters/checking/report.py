@@ -7,9 +7,9 @@ import json
 from itertools import pairwise
 from typing import Any
 
+from ..safetext import terminal_text
 from .findings import Finding, LetterReport
 from .rules import LEVELS
-from .safetext import terminal_text
 
 
 def finding_line(report: LetterReport, finding: Finding) -> str:

@@ -8,12 +8,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..records import Concept, ReviewRecord
+from ..resources import data_dir
+from ..terms import second_person
 from .findings import Finding, make_finding
 from .matching import PhraseFinder, inside
-from .records import Concept, ReviewRecord
-from .resources import data_dir
 from .rules import Rule, RuleFileError, load_rule_file, rule_problems
-from .terms import second_person
 
 _OTHER_OWNERS = frozenset({"her", "his", "their", "its", "our", "'s", "’s"})
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from .errors import InvalidFileError, LettersError, Problem
-from .resources import data_dir
-from .safetext import cell_value, csv_error_message, csv_text, terminal_text
-from .textio import (
+from ..errors import InvalidFileError, LettersError, Problem
+from ..resources import data_dir
+from ..safetext import cell_value, csv_error_message, csv_text, terminal_text
+from ..textio import (
     LETTER_SUFFIXES,
     MAX_LETTER_BYTES,
     MAX_TABLE_BYTES,
@@ -28,13 +28,13 @@ from .textio import (
     decode_text,
     read_bytes,
 )
-from .yamlfile import YamlDocument, field_path, load_yaml
+from ..yamlfile import YamlDocument, field_path, load_yaml
 
 if TYPE_CHECKING:
-    from .check import CheckRequest
-    from .config import Settings
+    from ..checking.check import CheckRequest
+    from ..config import Settings
+    from ..records import ReviewRecord
     from .pseudonymise import Pseudonymiser
-    from .records import ReviewRecord
 
 RUBRIC_FILE = "audit_rubric.yaml"
 SCALE = (1, 2, 3, 4)
@@ -246,8 +246,8 @@ def _csv_bytes(rows: list[list[str]]) -> bytes:
 
 
 def _read_items(engine: Any, sample_id: int) -> tuple[Any, list[_Item]]:
-    from .db import session
-    from .models import Sample
+    from ..register.db import session
+    from ..register.tables import Sample
 
     with session(engine) as db:
         sample = db.get(Sample, sample_id)
@@ -356,7 +356,7 @@ def _check_places(item: _Item) -> None:
 
 def _load_registered_record(item: _Item, path: Path) -> ReviewRecord:
     """Load a registered review record; if it is not valid, say so without quoting it."""
-    from .records import load_record
+    from ..records import load_record
 
     try:
         return load_record(path)
@@ -371,7 +371,7 @@ def _load_registered_record(item: _Item, path: Path) -> ReviewRecord:
 
 def _check_unchanged(item: _Item) -> None:
     """Refuse a letter whose file is not the one registered: its check and scores would lie."""
-    from .register import sha256_of
+    from ..register.store import sha256_of
 
     try:
         sha = sha256_of(item.letter)
@@ -416,7 +416,7 @@ def _records_to_pseudonymise(items: list[_Item]) -> dict[str, ReviewRecord]:
 
 def _text_to_markdown(text: str) -> str:
     """Return plain letter text as Markdown that shows exactly that text."""
-    from .render import md_escape
+    from ..wording import md_escape
 
     blocks = []
     for block in text.split("\n\n"):
@@ -431,7 +431,7 @@ def _docx_to_markdown(path: Path) -> str:
     from docx import Document
     from docx.table import Table
 
-    from .render import md_escape
+    from ..wording import md_escape
 
     blocks = []
     for block in Document(str(path)).iter_inner_content():
@@ -456,7 +456,7 @@ def _docx_to_markdown(path: Path) -> str:
 
 
 def _plain_item(item: _Item, settings: Settings | None) -> _Built:
-    from .textio import read_letter
+    from ..textio import read_letter
 
     record = _record_for(item)
     letter = read_letter(item.letter)
@@ -469,8 +469,8 @@ def _plain_item(item: _Item, settings: Settings | None) -> _Built:
 def _pseudonymised_item(
     item: _Item, record: ReviewRecord, settings: Settings | None, pseudonymiser: Pseudonymiser
 ) -> _Built:
-    from .docx_out import markdown_to_docx
-    from .textio import decode_text, markdown_letter_text, read_letter
+    from ..docx_out import markdown_to_docx
+    from ..textio import decode_text, markdown_letter_text, read_letter
 
     letter = read_letter(item.letter)  # refuses an unreadable or empty letter, naming it
     suffix = item.letter.suffix.lower()
@@ -498,7 +498,7 @@ def _pseudonymised_item(
 def _request(
     path: Path, text: str, record: ReviewRecord | None, item: _Item, settings: Settings | None
 ) -> CheckRequest:
-    from .check import CheckRequest, request_for
+    from ..checking.check import CheckRequest, request_for
 
     band = None if record is not None else item.age_band
     if settings is not None:
@@ -518,7 +518,7 @@ def form_docx(
     from docx import Document
     from docx.shared import Pt, RGBColor
 
-    from .render import short_date
+    from ..wording import short_date
 
     document = Document()
     document.add_heading("Letter audit form", level=1)
@@ -599,7 +599,7 @@ def _index_csv(built: list[_Built], pseudonymised: bool) -> bytes:
 
 
 def _readme(sample: Any, built: list[_Built], rubric: Rubric) -> bytes:
-    from .render import short_date
+    from ..wording import short_date
 
     count = len(built)
     period = f"{short_date(sample.date_from)} to {short_date(sample.date_to)}"
@@ -669,7 +669,7 @@ _PARTLY_REMOVED = re.compile(r"[\w\\]\[email removed\]")
 def _readable_text(name: str, content: bytes) -> str:
     """Return what a pack file shows a person, and what its markup carries besides."""
     if name.endswith(".docx"):
-        from .docx_out import docx_text
+        from ..docx_out import docx_text
 
         parts = ["\n".join(docx_text(content))]
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -764,12 +764,12 @@ def build_pack(
     """
     from sqlalchemy import delete
 
-    from .check import Checker, checker_for
-    from .db import session
-    from .models import Pseudonym, Sample
-    from .output import write_files
+    from ..checking.check import Checker, checker_for
+    from ..checking.report import to_html
+    from ..output import write_files
+    from ..register.db import session
+    from ..register.tables import Pseudonym, Sample
     from .pseudonymise import Pseudonymiser
-    from .report import to_html
 
     sample, items = _read_items(engine, sample_id)
     for item in items:
@@ -1126,7 +1126,7 @@ def _sample_items(db: Any, form: Form) -> dict[str, Any]:
     """Return each letter code on the form: its sample item, or how many items have it."""
     from sqlalchemy import func, select
 
-    from .models import SampleItem
+    from ..register.tables import SampleItem
 
     items: dict[str, Any] = {}
     for code in dict.fromkeys(r.letter.upper() for r in form.rows if r.letter):
@@ -1151,7 +1151,7 @@ def _existing_scores(db: Any, items: dict[str, Any]) -> dict[_ScoreKey, _Stored]
     """Return the scores already in the register for these letters, and where they came from."""
     from sqlalchemy import select
 
-    from .models import Score
+    from ..register.tables import Score
 
     existing: dict[_ScoreKey, _Stored] = {}
     for item in (i for i in items.values() if not isinstance(i, int)):
@@ -1197,7 +1197,7 @@ def _check_rows(
     form: Form, rubric: Rubric, items: dict[str, Any], existing: dict[_ScoreKey, _Stored]
 ) -> _Checked:
     """Check every row of a form against the rubric, the sample and the scores already in."""
-    from .models import Score
+    from ..register.tables import Score
 
     out = _Checked()
     named: dict[str, set[str]] = {}
@@ -1330,7 +1330,7 @@ def _check_rows(
 
 
 def _import_file(engine: Any, path: Path, rubric: Rubric) -> FileImport:
-    from .db import session
+    from ..register.db import session
 
     form = read_form(path)
     if not form.rows:

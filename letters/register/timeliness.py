@@ -10,10 +10,10 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from .errors import UsageProblem
-from .records import PARTICIPATION
-from .safetext import terminal_text
-from .timescales import working_days_between
+from ..errors import UsageProblem
+from ..records import PARTICIPATION
+from ..safetext import terminal_text
+from ..timescales import working_days_between
 
 NEXT_REVIEW_WINDOW_DAYS = 28  # next reviews due in the coming four weeks are listed
 
@@ -132,7 +132,7 @@ def _load(engine: Any, as_of: dt.date) -> list[_Row]:
     from sqlalchemy import select
 
     from .db import session
-    from .models import Review
+    from .tables import Review
 
     query = select(
         Review.id,
@@ -307,7 +307,7 @@ def _indent(text: str, spaces: int) -> list[str]:
 
 
 def _late_table(items: tuple[LateItem, ...]) -> str:
-    from .report import format_table
+    from ..checking.report import format_table
 
     rows = [["Child", "Review", "Due", "Sent", "Working days late"]]
     rows += [
@@ -324,7 +324,7 @@ def _late_table(items: tuple[LateItem, ...]) -> str:
 
 
 def _next_table(items: tuple[NextReview, ...]) -> str:
-    from .report import format_table
+    from ..checking.report import format_table
 
     rows = [["Child", "Last review", "Due by", "Planned", "When"]]
     rows += [
@@ -342,7 +342,7 @@ def _next_table(items: tuple[NextReview, ...]) -> str:
 
 def to_text(report: DueReport) -> str:
     """Return the report as plain text: each IRO's lists, then the year's figures."""
-    from .report import format_table
+    from ..checking.report import format_table
 
     lines = [f"Late and due as of {report.as_of.isoformat()}", ""]
     if not report.iros:

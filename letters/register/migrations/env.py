@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from letters.models import Base
+from letters.register.tables import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

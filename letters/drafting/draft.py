@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings
-from .docx_out import markdown_to_docx
-from .output import write_files, writing
-from .records import ReviewRecord
-from .render import Rendered, age_band, render_all
-from .timescales import Timescales, compute
+from ..config import Settings
+from ..docx_out import markdown_to_docx
+from ..output import write_files, writing
+from ..records import ReviewRecord, age_band
+from ..timescales import Timescales, compute
+from .render import Rendered, render_all
 
 DOCUMENTS = ("letter", "minutes", "decisions")
 

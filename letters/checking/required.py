@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from ..records import ReviewRecord
+from ..terms import child_terms, first_name, owner_in_child_words
+from ..textio import text_blocks
+from ..timescales import Timescales
+from ..wording import long_date, short_date
 from .findings import Finding, make_finding
-from .records import ReviewRecord
-from .render import long_date, short_date
 from .rules import Rule
-from .terms import child_terms, first_name, owner_in_child_words
-from .textio import text_blocks
-from .timescales import Timescales
 
 _STOP_WORDS = """
 a an and are as at be but by can do for from has have he her his i if in is it its me my of on

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 from collections.abc import Iterator
@@ -13,14 +12,12 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
-from markupsafe import Markup
 
-from .config import Settings
-from .errors import TemplateProblem
-from .records import LEGAL_STATUS_NAMES, PARTICIPATION, PLAN_NAMES, ReviewRecord
-from .resources import data_dir
-from .sandbox import FolderLoader, StrictSandbox, check_output, plain, run_with_budget
-from .terms import (
+from ..config import Settings
+from ..errors import TemplateProblem
+from ..records import LEGAL_STATUS_NAMES, PARTICIPATION, PLAN_NAMES, ReviewRecord, age_band
+from ..resources import data_dir
+from ..terms import (
     carers_of,
     child_terms,
     first_name,
@@ -28,9 +25,10 @@ from .terms import (
     owner_in_child_words,
     person_in_child_words,
 )
-from .timescales import Timescales
+from ..timescales import Timescales
+from ..wording import cap, label, long_date, md_escape, ordinal, short_date
+from .sandbox import FolderLoader, StrictSandbox, check_output, plain, run_with_budget
 
-AGE_BANDS = ("under-5", "5-10", "11-15", "16+")
 LETTER_TEMPLATES = {
     "under-5": "letter_under_5.md.j2",
     "5-10": "letter_5_to_10.md.j2",
@@ -39,72 +37,6 @@ LETTER_TEMPLATES = {
 }
 MINUTES_TEMPLATE = "minutes.md.j2"
 DECISIONS_TEMPLATE = "decisions.md.j2"
-
-
-def age_band(age: int) -> str:
-    """Return the letter's age band for a child of `age`: under-5, 5-10, 11-15 or 16+."""
-    if age < 5:
-        return "under-5"
-    if age <= 10:
-        return "5-10"
-    if age <= 15:
-        return "11-15"
-    return "16+"
-
-
-_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
-_LINE_START = re.compile(r"^(\s*)(#|>|[-+]\s)")
-_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
-
-
-def md_escape(value: Any) -> str:
-    """Escape text from a record so Markdown shows it exactly as written, on one line."""
-    if value is None:
-        raise TemplateProblem(
-            "a template printed an empty value (None); guard optional fields with {% if %}"
-        )
-    if isinstance(value, Markup):  # a macro's output, marked |safe by the template
-        return str(value)
-    if isinstance(value, bool | int | float):
-        return str(value)
-    text = " ".join(str(value).split())
-    text = _INLINE_SPECIAL.sub(r"\\\1", text)
-    text = _ENTITY.sub(r"\\&", text)
-    text = _NUMBERED.sub(r"\1\\\2", text)
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-
-
-def long_date(value: dt.date) -> str:
-    """Format a date as 'Monday 10 August 2026'."""
-    return f"{value:%A} {value.day} {value:%B %Y}"
-
-
-def short_date(value: dt.date) -> str:
-    """Format a date as '10 August 2026'."""
-    return f"{value.day} {value:%B %Y}"
-
-
-def cap(value: str) -> str:
-    """Capitalise the first letter only ('your meeting' -> 'Your meeting')."""
-    return value[:1].upper() + value[1:]
-
-
-def ordinal(number: int) -> str:
-    """Return 'first', 'second' ... 'tenth', then '11th' and so on."""
-    words = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-             "ninth", "tenth"]  # fmt: skip
-    if 1 <= number <= len(words):
-        return words[number - 1]
-    suffix = (
-        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    )
-    return f"{number}{suffix}"
-
-
-def label(value: str) -> str:
-    """Turn a key such as 'emotional_wellbeing' into 'Emotional wellbeing'."""
-    return cap(value.replace("_", " "))
 
 
 def pronouns(stated: str | None) -> dict[str, str]:

@@ -7,11 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageProblem
-from .safetext import csv_text
+from ..errors import UsageProblem
+from ..safetext import csv_text
 
 if TYPE_CHECKING:
-    from .models import LetterCheck
+    from .tables import LetterCheck
 
 SECOND_REVIEW = 2  # the review by which the permanence plan must be settled (reg 5)
 # The permanence rules that say whether the plans are explained; every other one is jargon.
@@ -120,9 +120,9 @@ def second_reviews(engine: Any, date_from: dt.date, date_to: dt.date) -> list[Pe
     """Return every second review held in the period, those that fall short first, then by date."""
     from sqlalchemy import select
 
-    from .audit_report import letter_checks
+    from ..audit.report import letter_checks
     from .db import session
-    from .models import Review
+    from .tables import Review
 
     if date_from > date_to:
         raise UsageProblem(f"the period starts ({date_from}) after it ends ({date_to})")
@@ -183,7 +183,7 @@ _LEGEND = (
 
 def to_text(rows: list[PermanenceRow]) -> str:
     """Return the second reviews as an aligned plain-text table with a short legend."""
-    from .report import format_table
+    from ..checking.report import format_table
 
     if not rows:
         return "No second reviews in this period.\n"

@@ -11,17 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from dateutil.relativedelta import relativedelta
 from typer.core import TyperCommand
 
-from .errors import ExitCode, LettersError, UsageProblem
-from .safetext import terminal_text
+from ..errors import ExitCode, LettersError, UsageProblem
+from ..safetext import terminal_text
+from ..wording import period_dates
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .draft import Draft
-    from .findings import LetterReport
-    from .timescales import Timescales
+    from ..checking.findings import LetterReport
+    from ..config import Settings
+    from ..drafting.draft import Draft
+    from ..timescales import Timescales
 
 T = TypeVar("T")
 
@@ -118,7 +118,7 @@ def package_version() -> str:
     try:
         return version("iro-letters")
     except PackageNotFoundError:
-        from . import __version__
+        from .. import __version__
 
         return __version__
 
@@ -171,33 +171,6 @@ def _date(value: str, option: str) -> dt.date:
         raise UsageProblem(f"{option} '{value}' is not a date written as YYYY-MM-DD") from None
 
 
-def period_dates(period: str) -> tuple[dt.date, dt.date]:
-    """Return the first and last day of '2026', '2026-H1', '2026-Q3' or '2026-09'."""
-    text = period.strip().upper().replace(" ", "")
-    try:
-        if len(text) == 4:
-            year = int(text)
-            return dt.date(year, 1, 1), dt.date(year, 12, 31)
-        year_text, part = text[:4], text[4:].lstrip("-")
-        year = int(year_text)
-        if part.startswith("Q") and part[1:] in ("1", "2", "3", "4"):
-            first = 3 * (int(part[1:]) - 1) + 1
-            start = dt.date(year, first, 1)
-            return start, start + relativedelta(months=3) - dt.timedelta(days=1)
-        if part in ("H1", "H2"):
-            start = dt.date(year, 1 if part == "H1" else 7, 1)
-            return start, start + relativedelta(months=6) - dt.timedelta(days=1)
-        month = int(part)
-        start = dt.date(year, month, 1)
-        return start, start + relativedelta(months=1) - dt.timedelta(days=1)
-    except ValueError:
-        pass
-    raise UsageProblem(
-        f"--period '{period}': write a year (2026), a half (2026-H1), a quarter (2026-Q3) "
-        "or a month (2026-09)"
-    )
-
-
 def _dates(
     date_from: str | None, date_to: str | None, period: str | None
 ) -> tuple[dt.date, dt.date]:
@@ -232,13 +205,13 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def _settings(config: Path | None) -> Settings:
-    from .config import load_settings
+    from ..config import load_settings
 
     return load_settings(config)
 
 
 def _timescale_lines(times: Timescales) -> list[str]:
-    from .render import long_date
+    from ..wording import long_date
 
     lines = [
         f"Review held:                   {long_date(times.review_date)}",
@@ -315,8 +288,8 @@ def draft(
     then the review is recorded in the register. The register is opened before anything is
     written, and if it refuses the draft, the documents are taken back: all or nothing.
     """
-    from .draft import DOCUMENTS, make_draft, write_draft, writing_draft
-    from .records import load_record
+    from ..drafting.draft import DOCUMENTS, make_draft, write_draft, writing_draft
+    from ..records import load_record
 
     def action() -> int:
         settings = _settings(config)
@@ -327,8 +300,8 @@ def draft(
         if no_register:
             written = write_draft(result, out, force=force)
         else:
-            from .db import opened
-            from .register import register_draft
+            from ..register.db import opened
+            from ..register.store import register_draft
 
             # The register is opened (and migrated) before any file is written; if it then
             # refuses the draft, the files are taken back: all of it is saved, or none.
@@ -376,15 +349,15 @@ def draft(
 
 def _database(db: str | None, settings: Settings) -> str:
     """Return the register to use: --db, else letters.toml, else letters.db here."""
-    from .db import DEFAULT_DATABASE
+    from ..register.db import DEFAULT_DATABASE
 
     return db or settings.registry.database or DEFAULT_DATABASE
 
 
 def _check_letter(result: Draft, path: Path, settings: Settings) -> LetterReport:
     """Check a letter just drafted (in memory, before it is written) and return the report."""
-    from .check import checker_for, request_for
-    from .textio import markdown_letter_text
+    from ..checking.check import checker_for, request_for
+    from ..textio import markdown_letter_text
 
     text = markdown_letter_text(result.documents["letter"].text)
     request = request_for(path, text, settings, result.record)
@@ -393,7 +366,7 @@ def _check_letter(result: Draft, path: Path, settings: Settings) -> LetterReport
 
 def _print_check(report: LetterReport) -> None:
     """Print what the check of a drafted letter found."""
-    from .report import finding_line, readability_line
+    from ..checking.report import finding_line, readability_line
 
     counts = ", ".join(
         f"{report.count(level)} {level}{'s' if report.count(level) != 1 else ''}"
@@ -408,7 +381,7 @@ def _print_check(report: LetterReport) -> None:
 
 def _accepted(accept: list[str] | None, settings: Settings) -> tuple[str, ...]:
     """Return the rule ids given to --accept, split on commas; refuse ones we do not know."""
-    from .check import unknown_rules
+    from ..checking.check import unknown_rules
 
     ids = tuple(part.strip() for given in accept or () for part in given.split(","))
     ids = tuple(part for part in ids if part)
@@ -428,7 +401,7 @@ class Format(StrEnum):
 
 def _letter_files(paths: list[Path]) -> list[Path]:
     """Expand folders into the letters inside them (.docx, .md, .txt), in name order."""
-    from .textio import LETTER_SUFFIXES
+    from ..textio import LETTER_SUFFIXES
 
     files: list[Path] = []
     for path in paths:
@@ -512,14 +485,14 @@ def check(
     config: ConfigOption = None,
 ) -> None:
     """Check letters for jargon, the child's own words, what they must say, and readability."""
-    from .render import AGE_BANDS
+    from ..records import AGE_BANDS
 
     def action() -> int:
-        from .check import checker_for, request_for
-        from .findings import LetterReport
-        from .records import load_record
-        from .report import to_html, to_json, to_text
-        from .textio import UnreadableLetter, read_letter
+        from ..checking.check import checker_for, request_for
+        from ..checking.findings import LetterReport
+        from ..checking.report import to_html, to_json, to_text
+        from ..records import load_record
+        from ..textio import UnreadableLetter, read_letter
 
         if band is not None and band not in AGE_BANDS:
             raise UsageProblem(f"--age-band must be one of {', '.join(AGE_BANDS)}, not '{band}'")
@@ -559,7 +532,7 @@ def check(
         else:
             rendered = to_text(reports)
         if out is not None:
-            from .output import write_files
+            from ..output import write_files
 
             write_files({out: rendered.encode("utf-8")}, force=force)
             typer.echo(f"Wrote {out}.")
@@ -621,9 +594,9 @@ def register_import(
     """
 
     def action() -> int:
-        from .check import checker_for
-        from .db import opened
-        from .register import import_folder
+        from ..checking.check import checker_for
+        from ..register.db import opened
+        from ..register.store import import_folder
 
         settings = _settings(config)
         checker = checker_for(settings)
@@ -693,8 +666,8 @@ def register_sent(
     """Record when a review's decisions and record were sent, for timeliness figures."""
 
     def action() -> None:
-        from .db import opened
-        from .register import SentBeforeReview, mark_sent
+        from ..register.db import opened
+        from ..register.store import SentBeforeReview, mark_sent
 
         if decisions is None and record is None:
             raise UsageProblem("give --decisions DATE, --record DATE or both")
@@ -805,10 +778,10 @@ def sample(
     """
 
     def action() -> None:
-        from .audit import build_pack, rubric_for
-        from .db import opened
-        from .errors import RefusedOverwrite
-        from .sampling import SampleRequest, discard_sample, draw_sample, sample_reviews
+        from ..audit.pack import build_pack, rubric_for
+        from ..errors import RefusedOverwrite
+        from ..register.db import opened
+        from ..register.sampling import SampleRequest, discard_sample, draw_sample, sample_reviews
 
         if not 0 <= seed <= 2**63 - 1:
             raise UsageProblem(f"--seed {seed}: give a whole number from 0 to {2**63 - 1}")
@@ -890,8 +863,8 @@ def audit_import(
     """
 
     def action() -> int:
-        from .audit import import_line, import_scores, rubric_for
-        from .db import opened
+        from ..audit.pack import import_line, import_scores, rubric_for
+        from ..register.db import opened
 
         settings = _settings(config)
         rubric = rubric_for(settings)
@@ -964,10 +937,10 @@ def audit_report(
     """Report what peer reviewers found: by criterion, by IRO, over time, and agreement."""
 
     def action() -> None:
-        from . import audit_report as reports
-        from .audit import rubric_for
-        from .db import opened
-        from .output import write_files
+        from ..audit import report as reports
+        from ..audit.pack import rubric_for
+        from ..output import write_files
+        from ..register.db import opened
 
         first, last = _dates(date_from, date_to, period)
         settings = _settings(config)
@@ -1015,8 +988,8 @@ def new(
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
     """Write a blank, commented review record for an IRO to fill in."""
-    from .output import write_files
-    from .resources import data_dir
+    from ..output import write_files
+    from ..resources import data_dir
 
     def action() -> None:
         blank = (data_dir("templates") / "review_record.yaml").read_bytes()
@@ -1076,9 +1049,9 @@ def due(
     def action() -> None:
         settings = _settings(config)
         if review is not None:
-            from .draft import timescales_for
-            from .records import load_record
-            from .render import ordinal
+            from ..drafting.draft import timescales_for
+            from ..records import load_record
+            from ..wording import ordinal
 
             record = load_record(review)
             typer.echo(
@@ -1087,8 +1060,8 @@ def due(
             for line in _timescale_lines(timescales_for(record, settings)):
                 typer.echo(line)
             return
-        from .db import opened
-        from .timeliness import due_report, to_text
+        from ..register.db import opened
+        from ..register.timeliness import due_report, to_text
 
         day = _date(as_of, "--as-of") if as_of else dt.date.today()
         start = _date(year_from, "--year-from") if year_from else None
@@ -1133,8 +1106,8 @@ def permanence(
     """
 
     def action() -> None:
-        from .db import opened
-        from .permanence_view import second_reviews, to_csv, to_text
+        from ..register.db import opened
+        from ..register.permanence import second_reviews, to_csv, to_text
 
         first, last = _dates(date_from, date_to, period)
         with opened(_database(db, _settings(config)), create=False) as register:
@@ -1160,7 +1133,7 @@ def validate(
     ],
 ) -> None:
     """Check review records against the schema and report every problem in each."""
-    from .records import load_record
+    from ..records import load_record
 
     failed = False
     for path in reviews:

@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import Problem
+from ..errors import Problem
+from ..resources import data_dir
 from .findings import Finding, Readability, make_finding
-from .resources import data_dir
 from .rules import Rule, RuleFileError, load_rule_file, rule_problems
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -69,7 +69,7 @@ def load_targets(path: Path | None = None) -> Targets:
     """Load `readability.yaml` (a council's, if given, else the built-in one)."""
     path = path or data_dir("style_rules") / "readability.yaml"
     targets, doc = load_rule_file(path, Targets)
-    from .render import AGE_BANDS
+    from ..records import AGE_BANDS
 
     problems = rule_problems("readability", targets.rules, doc)
     missing = [band for band in AGE_BANDS if band not in targets.bands]
@@ -91,7 +91,7 @@ def syllables(word: str) -> int:
 
 def body_spans(text: str) -> list[tuple[int, int]]:
     """Return the spans of the letter's body: prose paragraphs between greeting and sign-off."""
-    from .textio import text_blocks
+    from ..textio import text_blocks
 
     spans = []
     first = True

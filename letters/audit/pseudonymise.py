@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from .records import ReviewRecord, age_on
+from ..records import ReviewRecord, age_on
 
 PHONE_REMOVED = "[phone removed]"
 EMAIL_REMOVED = "[email removed]"
@@ -221,7 +221,7 @@ def _role_key(text: str) -> str:
 
 @cache
 def _role_keys() -> frozenset[str]:
-    from .terms import CARER_ROLES, ROLE_CONCEPT, ROLE_WORDS, STAFF_ROLES
+    from ..terms import CARER_ROLES, ROLE_CONCEPT, ROLE_WORDS, STAFF_ROLES
 
     return frozenset(
         {*CARER_ROLES, *STAFF_ROLES, *ROLE_CONCEPT, *ROLE_WORDS, *_OWNER_ROLES.split()}
@@ -424,7 +424,7 @@ def _ner() -> Any:
     """Return the English model with its entity recogniser, loaded once."""
     import spacy
 
-    from .nlp import model_package
+    from ..checking.nlp import model_package
 
     return spacy.load(model_package(), exclude=["parser"])
 

@@ -15,15 +15,14 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .config import TimescaleSettings
-from .errors import InvalidFileError, LettersError, Problem
-from .findings import LetterReport
-from .records import ParticipationCode, PermanencePlan, ReviewRecord
-from .render import AGE_BANDS, age_band
-from .safetext import csv_error_message, terminal_text
-from .textio import MAX_LETTER_BYTES, MAX_TABLE_BYTES, read_bytes
-from .timescales import LATER_REVIEW_MONTHS, SECOND_REVIEW_MONTHS, Timescales, add_working_days
-from .yamlfile import field_path
+from ..checking.findings import LetterReport
+from ..config import TimescaleSettings
+from ..errors import InvalidFileError, LettersError, Problem
+from ..records import AGE_BANDS, ParticipationCode, PermanencePlan, ReviewRecord, age_band
+from ..safetext import csv_error_message, terminal_text
+from ..textio import MAX_LETTER_BYTES, MAX_TABLE_BYTES, read_bytes
+from ..timescales import LATER_REVIEW_MONTHS, SECOND_REVIEW_MONTHS, Timescales, add_working_days
+from ..yamlfile import field_path
 
 
 def sha256_of(path: Path) -> str:
@@ -52,7 +51,7 @@ def check_summary(
     report: LetterReport, review_number: int, has_contingency: bool
 ) -> dict[str, Any]:
     """Return the figures of a letter check that the register keeps."""
-    from .report import to_json_data
+    from ..checking.report import to_json_data
 
     def unaccepted(level: str) -> int:
         return report.count(level)
@@ -92,7 +91,7 @@ def check_summary(
 def _add_document(db: Any, review: Any, kind: str, path: Path, sha: str, folder: Path) -> Any:
     from sqlalchemy import select
 
-    from .models import Document
+    from .tables import Document
 
     existing = db.scalar(
         select(Document).where(
@@ -113,7 +112,7 @@ def _add_document(db: Any, review: Any, kind: str, path: Path, sha: str, folder:
 
 def _put_review(db: Any, review: Any, rid: str, values: dict[str, Any]) -> Any:
     """Add the review `rid`, or update `review` (the one already there) with `values`."""
-    from .models import Review
+    from .tables import Review
 
     if review is None:
         review = Review(id=rid, **values)
@@ -126,7 +125,7 @@ def _put_review(db: Any, review: Any, rid: str, values: dict[str, Any]) -> Any:
 
 def _set_check(document: Any, summary: dict[str, Any]) -> None:
     """Give a letter document its check figures, replacing any it had."""
-    from .models import LetterCheck
+    from .tables import LetterCheck
 
     if document.check is None:
         document.check = LetterCheck(**summary)
@@ -146,7 +145,7 @@ def register_draft(
 ) -> str:
     """Register a drafted review, its documents and the letter's check; return the review id."""
     from .db import retrying
-    from .models import Review
+    from .tables import Review
 
     child = child_ref(record)
     rid = review_id(child, record.review.date, record.review.number)
@@ -209,7 +208,7 @@ def mark_sent(
 ) -> None:
     """Record the dates the decisions and the record (minutes) were sent."""
     from .db import RegisterError, session
-    from .models import Review
+    from .tables import Review
 
     with session(engine) as db:
         review = db.get(Review, rid)
@@ -360,7 +359,7 @@ def _index_message(err: Any) -> str:
 
 def _decode_index(path: Path, raw: bytes) -> str:
     """Decode an index: UTF-8, UTF-16 (Excel's "Unicode text") or Windows-1252 (Excel's "CSV")."""
-    from .textio import decode_text
+    from ..textio import decode_text
 
     return decode_text(path, raw, "index", windows_1252=True)
 
@@ -460,10 +459,10 @@ def check_imports(
     folder: Path, index: Path, checker: Any, progress: Any = None
 ) -> tuple[list[CheckedLetter], list[str]]:
     """Read and check every letter an index lists; return them and the unreadable ones."""
-    from .check import CheckRequest
-    from .required import permanence_findings
-    from .rules import rule_book
-    from .textio import UnreadableLetter, read_letter
+    from ..checking.check import CheckRequest
+    from ..checking.required import permanence_findings
+    from ..checking.rules import rule_book
+    from ..textio import UnreadableLetter, read_letter
 
     rows = read_index(index, folder)
     unreadable: list[str] = []
@@ -517,7 +516,7 @@ def store_imports(
     from sqlalchemy import select
 
     from .db import session
-    from .models import Document, Review
+    from .tables import Document, Review
 
     local = local or TimescaleSettings()
     result = ImportResult()

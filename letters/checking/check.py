@@ -6,11 +6,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import CONFIG_NAME, Settings
-from .errors import ConfigError, Problem
+from ..config import CONFIG_NAME, Settings
+from ..errors import ConfigError, Problem
+from ..records import ReviewRecord, age_band
 from .findings import Finding, LetterReport, accept, sort_findings
-from .records import ReviewRecord
-from .render import age_band
 from .rules import LEVELS
 
 # Generic word rules give way to the child's own word on the same words.
@@ -131,12 +130,12 @@ class Checker:
         progress: Callable[[int], None] | None = None,
     ) -> list[LetterReport]:
         """Check every letter in one spaCy pass; report each one's findings and readability."""
+        from ..timescales import compute
         from .matching import confirm_pos, quoted_spans
         from .nlp import cheap, model_description
         from .preferred import PreferredTerms
         from .readability import assess
         from .required import required_findings
-        from .timescales import compute
 
         self._load()
         docs = []

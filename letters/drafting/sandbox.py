@@ -33,8 +33,8 @@ from jinja2.utils import Joiner, Namespace
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from .errors import InvalidFileError, TemplateProblem
-from .textio import read_bytes
+from ..errors import InvalidFileError, TemplateProblem
+from ..textio import read_bytes
 
 MAX_TEMPLATE_BYTES = 1_000_000
 MAX_OUTPUT_CHARS = 1_000_000  # spaCy's own limit; no letter comes near it

@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
-from .errors import LettersError, UsageProblem
-from .models import LetterCheck
-from .render import short_date
+from ..errors import LettersError, UsageProblem
+from ..register.tables import LetterCheck
+from ..wording import short_date
 
 LEVELS = (1, 2, 3, 4)  # the rubric's four-point scale, 4 best
 GOOD_AGREEMENT = 0.8  # Krippendorff: rely on data with alpha of 0.800 or more
@@ -200,7 +200,7 @@ def _load_scores(db: Any, date_from: dt.date, date_to: dt.date, criteria: set[st
     """Return one score per letter, reviewer and criterion for reviews held in the period."""
     from sqlalchemy import select
 
-    from .models import Review, Score
+    from ..register.tables import Review, Score
 
     query = (
         select(
@@ -235,7 +235,7 @@ def letter_checks(
     """Return the check of each review's latest checked letter, for reviews held in the period."""
     from sqlalchemy import select
 
-    from .models import Document, Review
+    from ..register.tables import Document, Review
 
     query = (
         select(Document.review_id, LetterCheck)
@@ -398,7 +398,7 @@ def build_audit_report(
     rules: Mapping[str, CheckRule] = AUTOMATIC_CHECKS,
 ) -> AuditReport:
     """Build the findings of peer review of letters from reviews held in the period."""
-    from .db import session
+    from ..register.db import session
 
     if date_from > date_to:
         raise UsageProblem(f"the period starts ({date_from}) after it ends ({date_to})")

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import LettersError
+from ..errors import LettersError
 
 STRATA = ("iro", "review_number", "age_band", "team")
 
@@ -89,7 +89,7 @@ class SampleRequest:
 def _frame(db: Any, request: SampleRequest) -> list[Any]:
     from sqlalchemy import select
 
-    from .models import Document, Review
+    from .tables import Document, Review
 
     letters = select(Document.review_id).where(Document.kind == "letter")
     query = (
@@ -107,7 +107,7 @@ def _recently_sampled(db: Any, request: SampleRequest) -> set[str]:
     same period do not count, so the same command still draws the same sample."""
     from sqlalchemy import select
 
-    from .models import Sample, SampleItem
+    from .tables import Sample, SampleItem
 
     length = request.date_to - request.date_from
     since = request.date_from - length - dt.timedelta(days=1)
@@ -122,7 +122,7 @@ def _recently_sampled(db: Any, request: SampleRequest) -> set[str]:
 def draw_sample(engine: Any, request: SampleRequest) -> int:
     """Draw and record a sample; return its id. The same request always draws the same."""
     from .db import session
-    from .models import Sample, SampleItem
+    from .tables import Sample, SampleItem
 
     if (request.size is None) == (request.percent is None):
         raise SampleError("give either --n or --percent")
@@ -197,7 +197,7 @@ def sample_reviews(engine: Any, sample_id: int) -> list[tuple[str, str, str]]:
     from sqlalchemy import select
 
     from .db import session
-    from .models import SampleItem
+    from .tables import SampleItem
 
     with session(engine) as db:
         items = db.scalars(
@@ -209,7 +209,7 @@ def sample_reviews(engine: Any, sample_id: int) -> list[tuple[str, str, str]]:
 def discard_sample(engine: Any, sample_id: int) -> None:
     """Remove a sample whose pack could not be written, so no half-made sample stays."""
     from .db import session
-    from .models import Sample
+    from .tables import Sample
 
     with session(engine) as db:
         sample = db.get(Sample, sample_id)

@@ -9,9 +9,9 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from .errors import InvalidFileError, Problem
-from .resources import data_dir
-from .yamlfile import YamlDocument, field_path, load_yaml
+from ..errors import InvalidFileError, Problem
+from ..resources import data_dir
+from ..yamlfile import YamlDocument, field_path, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 Level = Literal["error", "warning", "suggestion"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import LettersError
+from ..errors import LettersError
 
 T = TypeVar("T")
 

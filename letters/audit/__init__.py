@@ -1,0 +1,1 @@
+"""Peer audit: rubric, packs, scores and reports."""

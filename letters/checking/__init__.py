@@ -1,0 +1,1 @@
+"""Checking letters: rules, matching, findings and reports."""

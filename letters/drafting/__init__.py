@@ -1,0 +1,1 @@
+"""Drafting: the letter, minutes and decisions from a review record."""

@@ -1,0 +1,1 @@
+"""The register of reviews and letters: storage, sampling, timeliness and permanence."""
